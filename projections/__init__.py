@@ -1,0 +1,1 @@
+"""potrack projections: pure functions over recorded facts, plus their runner."""

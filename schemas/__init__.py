@@ -1,0 +1,1 @@
+"""potrack schemas package."""

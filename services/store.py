@@ -1,0 +1,198 @@
+"""Event-store adapter (eventsourcing on SQLite or PostgreSQL): batches in, facts out.
+
+One call to `record` writes the new domain events of many POs AND the consumed Kafka
+positions in one transaction; that is what makes ingest exactly-once.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Notification,
+    ProcessRecorder,
+    Tracking,
+    Transcoding,
+)
+from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteProcessRecorder
+
+from services.domain import PurchaseOrder, po_id
+from schemas.recorded import Fact
+
+
+class FactAsJSON(Transcoding):
+    type = Fact
+    name = "potrack_fact"
+
+    def encode(self, obj: Fact) -> dict[str, Any]:
+        return obj.model_dump(mode="json")
+
+    def decode(self, data: dict[str, Any]) -> Fact:
+        return Fact.model_validate(data)
+
+
+class _MultiTracking:
+    """Mixin: `insert_events(..., trackings=[...])` records several positions in the txn."""
+
+    def _insert_events(self, c: Any, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        result = super()._insert_events(c, stored_events, **kwargs)  # type: ignore[misc]
+        for tracking in kwargs.get("trackings", ()):
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+        return result
+
+
+class SQLiteBatchRecorder(_MultiTracking, SQLiteProcessRecorder):
+    pass
+
+
+class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):
+    pass
+
+
+class PotrackApplication(Application[UUID]):
+    name = "potrack"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(FactAsJSON())
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()  # type: ignore[attr-defined, no-any-return]
+
+
+def store_environment(url: str, *, cache_size: int = 0) -> dict[str, str]:
+    """eventsourcing's environment for a POTRACK_STORE_URL."""
+    parsed = urlparse(url)
+    env: dict[str, str] = {}
+    if cache_size:
+        # Optimistic concurrency guards a stale cache: a conflict evicts and retries.
+        env |= {
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+        }
+    if parsed.scheme == "sqlite":
+        path = Path(unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path))
+        if str(path) not in (":memory:", "") and "mode=memory" not in url:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return env | {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "PROCESS_RECORDER_TOPIC": f"{__name__}:SQLiteBatchRecorder",
+        }
+    if parsed.scheme in ("postgresql", "postgres"):
+        return env | {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")),
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "PROCESS_RECORDER_TOPIC": f"{__name__}:PostgresBatchRecorder",
+        }
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    new: int
+    duplicates: int
+
+
+def position_name(group: str, topic: str, partition: int) -> str:
+    return f"kafka:{group}:{topic}:{partition}"
+
+
+class EventStore:
+    """The source of truth. Synchronous: call it from a worker thread in async code."""
+
+    def __init__(self, url: str, *, cache_size: int = 0) -> None:
+        self.url = url
+        self.app = PotrackApplication(env=store_environment(url, cache_size=cache_size))
+        self.recorder: ProcessRecorder = self.app.recorder  # type: ignore[assignment]
+
+    def close(self) -> None:
+        self.app.close()
+
+    def get(self, po_number: str) -> PurchaseOrder | None:
+        try:
+            return self.app.repository.get(po_id(po_number))  # type: ignore[return-value]
+        except AggregateNotFoundError:
+            return None
+
+    def facts(self, po_number: str) -> list[Fact]:
+        """Every accepted fact of a PO in recorded order."""
+        events = self.app.events.get(po_id(po_number))
+        return [e.fact for e in events]  # type: ignore[attr-defined]
+
+    def record(
+        self, facts: Sequence[Fact], positions: dict[tuple[str, int], int], group: str
+    ) -> Recorded:
+        """Record facts (deduped) and next-offset positions in one transaction.
+
+        Raises eventsourcing's IntegrityError on a concurrent writer (a stale cache, or a
+        consumer that lost its partition); nothing is written then and the cache is cleared.
+        """
+        by_po: dict[str, list[Fact]] = defaultdict(list)
+        for fact in facts:
+            by_po[fact.subject].append(fact)
+        aggregates, new = [], 0
+        for po_number, po_facts in by_po.items():
+            aggregate = self.get(po_number)
+            for fact in po_facts:
+                if aggregate is None:
+                    aggregate = PurchaseOrder.start(fact)
+                    new += 1
+                else:
+                    new += aggregate.record(fact)
+            aggregates.append(aggregate)
+        trackings = [
+            Tracking(position_name(group, topic, partition), offset)
+            for (topic, partition), offset in sorted(positions.items())
+        ]
+        try:
+            self.app.save(*aggregates, trackings=trackings)
+        except Exception:
+            self.evict([po_id(p) for p in by_po])
+            raise
+        return Recorded(new=new, duplicates=len(facts) - new)
+
+    def evict(self, ids: list[UUID]) -> None:
+        cache = self.app.repository.cache
+        if cache is not None:
+            for aggregate_id in ids:
+                try:
+                    cache.get(aggregate_id, evict=True)
+                except KeyError:
+                    pass
+
+    def position(self, group: str, topic: str, partition: int) -> int | None:
+        """The next offset to consume, as recorded with the last committed batch."""
+        return self.recorder.max_tracking_id(position_name(group, topic, partition))
+
+    def max_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def notifications(self, after: int, limit: int) -> list[Notification]:
+        return list(self.recorder.select_notifications(start=after + 1, limit=limit))
+
+    def fact_of(self, notification: Notification) -> Fact:
+        return self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined, no-any-return]
+
+    def iter_facts(self, *, after: int = 0, batch: int = 5000) -> Iterator[tuple[int, Fact]]:
+        """Every fact in global (notification) order, with its notification id."""
+        while chunk := self.notifications(after, batch):
+            for n in chunk:
+                yield n.id, self.fact_of(n)
+            after = chunk[-1].id
