@@ -51,16 +51,24 @@ def anomalies(state: PoState, fact: Fact) -> list[str]:
         found.extend(f"earlier events name {r}, not in the plan of this revision" for r in orphans)
     elif fact.type in RECIPIENT_TYPES:
         plan = state.plan(payload.revision)
-        recipient = next((r for r in plan.recipients if r.id == payload.recipient), None) if plan else None
+        recipient = (
+            next((r for r in plan.recipients if r.id == payload.recipient), None) if plan else None
+        )
         if plan is not None and recipient is None:
-            found.append(f"recipient {payload.recipient} is not in the plan of revision {payload.revision}")
+            found.append(
+                f"recipient {payload.recipient} is not in the plan of revision {payload.revision}"
+            )
         if (
             fact.type is EventType.ACKNOWLEDGED
             and recipient is not None
             and recipient.kind is RecipientKind.INTERNAL
         ):
             found.append(f"internal recipient {recipient.id} acknowledged; none is needed")
-        if fact.type is EventType.SENT and recipient is not None and recipient.channel != payload.channel:
+        if (
+            fact.type is EventType.SENT
+            and recipient is not None
+            and recipient.channel != payload.channel
+        ):
             found.append(f"sent by {payload.channel}, the plan says {recipient.channel}")
     return found
 
@@ -85,7 +93,10 @@ class PurchaseOrder(Aggregate):
 
     @classmethod
     def start(cls, fact: Fact) -> "PurchaseOrder":
-        return cls(po_number=fact.subject, fact=fact.with_anomalies(anomalies(PoState(po_number=fact.subject), fact)))
+        return cls(
+            po_number=fact.subject,
+            fact=fact.with_anomalies(anomalies(PoState(po_number=fact.subject), fact)),
+        )
 
     def record(self, fact: Fact) -> bool:
         """Record a fact unless its (source, id) was seen; True when it was new."""

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="Address the read API binds to.")
     api_port: int = Field(8080, ge=0, le=65535, description="Port the read API listens on.")
-    sla_file: Path | None = Field(None, description="SLA policy (TOML); built-in defaults if unset.")
+    sla_file: Path | None = Field(
+        None, description="SLA policy (TOML); built-in defaults if unset."
+    )
     api_token: SecretStr | None = Field(
         None, description="When set, every endpoint but /health and /ready needs this bearer token."
     )

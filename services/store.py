@@ -4,6 +4,7 @@ One call to `record` writes the new domain events of many POs AND the consumed K
 positions in one transaction; that is what makes ingest exactly-once.
 """
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
 
-from services.domain import PurchaseOrder, po_id
 from schemas.recorded import Fact
+from services.domain import PurchaseOrder, po_id
 
 
 class FactAsJSON(Transcoding):
@@ -172,10 +173,8 @@ class EventStore:
         cache = self.app.repository.cache
         if cache is not None:
             for aggregate_id in ids:
-                try:
+                with contextlib.suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
-                except KeyError:
-                    pass
 
     def position(self, group: str, topic: str, partition: int) -> int | None:
         """The next offset to consume, as recorded with the last committed batch."""

@@ -1,0 +1,18 @@
+"""Prometheus metrics shared by every part of the process."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_INGESTED = Counter("potrack_events_ingested_total", "Accepted events recorded", ["type"])
+DUPLICATES = Counter("potrack_duplicate_events_total", "Events dropped as duplicates")
+DEAD_LETTERS = Counter("potrack_dead_letters_total", "Messages sent to the dead-letter topic")
+INGEST_BATCHES = Counter("potrack_ingest_batches_total", "Ingest store transactions")
+PROJECTION_LAG = Gauge(
+    "potrack_projection_lag_events", "Notifications not yet applied", ["projection"]
+)
+PROJECTION_POSITION = Gauge(
+    "potrack_projection_position", "Last applied notification id", ["projection"]
+)
+OPEN_ALERTS = Gauge("potrack_open_alerts", "Open alerts", ["kind"])
+REQUEST_LATENCY = Histogram(
+    "potrack_http_request_seconds", "Read API latency", ["method", "route", "status"]
+)

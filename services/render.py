@@ -1,0 +1,57 @@
+"""Human output of the CLI: a status view as rich tables."""
+
+from rich.console import Console
+from rich.table import Table
+
+from schemas.views import StatusView
+
+
+def _t(value: object) -> str:
+    if value is None:
+        return "-"
+    return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else str(value)
+
+
+def print_view(view: StatusView, console: Console) -> None:
+    head = Table.grid(padding=(0, 2))
+    head.add_row("PO", f"[bold]{view.po_number}[/bold]")
+    head.add_row(
+        "status", f"[bold]{view.status}[/bold]" + ("  [red]OVERDUE[/red]" if view.overdue else "")
+    )
+    head.add_row("revision", _t(view.revision))
+    head.add_row("supplier", f"{_t(view.supplier_id)} {view.supplier_name or ''}".strip())
+    head.add_row("amount", f"{_t(view.total_amount)} {view.currency or ''}".strip())
+    head.add_row("version", str(view.version))
+    head.add_row("updated", _t(view.updated_at))
+    for stale in view.stale_acknowledgments:
+        head.add_row("stale ack", f"{stale.recipient} acknowledged revision {stale.revision}")
+    console.print(head)
+    table = Table(title=f"recipients of revision {_t(view.revision)}")
+    for col in (
+        "recipient",
+        "kind",
+        "channel",
+        "status",
+        "sent",
+        "delivered",
+        "received",
+        "acknowledged",
+        "decision",
+        "failure",
+    ):
+        table.add_column(col)
+    for r in view.recipients:
+        failure = f"{r.failure.code or ''} {r.failure.reason or ''}".strip() if r.failure else "-"
+        table.add_row(
+            r.id,
+            r.kind,
+            r.channel,
+            r.status,
+            _t(r.sent_at),
+            _t(r.delivered_at),
+            _t(r.received_at),
+            _t(r.acknowledged_at),
+            _t(r.decision),
+            failure,
+        )
+    console.print(table)
