@@ -122,7 +122,9 @@ def evolve(state: PoState, fact: Fact) -> PoState:
                 message_id=payload.message_id,
             )
             track.last_failure = LastFailure(order=fact.order, failure=failure)
-    elif fact.type is EventType.ACKNOWLEDGED and (track.ack is None or track.ack.order < fact.order):
+    elif fact.type is EventType.ACKNOWLEDGED and (
+        track.ack is None or track.ack.order < fact.order
+    ):
         track.ack = Ack(
             order=fact.order,
             decision=payload.decision,
@@ -204,7 +206,9 @@ def po_status(state: PoState, plan: RevisedData | None, rows: list[RecipientView
     return POStatus.DISTRIBUTING
 
 
-def stale_acknowledgments(state: PoState, revision: int, plan: RevisedData) -> list[StaleAcknowledgment]:
+def stale_acknowledgments(
+    state: PoState, revision: int, plan: RevisedData
+) -> list[StaleAcknowledgment]:
     """Supplier recipients of `revision` whose newest acknowledgment is of an older revision."""
     stale = []
     for recipient in plan.recipients:
@@ -239,7 +243,9 @@ def render(state: PoState, *, overdue: bool = False) -> StatusView:
         total_amount=plan.total_amount if plan else None,
         acknowledgment_required=plan.acknowledgment_required if plan else None,
         overdue=overdue,
-        stale_acknowledgments=stale_acknowledgments(state, revision, plan) if revision and plan else [],
+        stale_acknowledgments=stale_acknowledgments(state, revision, plan)
+        if revision and plan
+        else [],
         version=state.events,
         updated_at=state.last_time,
         recipients=rows,

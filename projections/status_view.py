@@ -1,0 +1,59 @@
+"""Status projection: the §6 view of every PO, queryable, published on po.status.v1."""
+
+import json
+
+from projections.db import Tx
+from projections.po_state import PoStateProjection
+from projections.runner import Context
+from projections.status import PoState, render
+from schemas.recorded import Fact
+from schemas.topics import Topic
+from schemas.views import dump
+
+STATUS_EVENT = "po.status"
+
+
+class StatusProjection(PoStateProjection):
+    name = "status"
+
+    def setup(self, tx: Tx) -> None:
+        super().setup(tx)
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS po_status ("
+            " po_number TEXT PRIMARY KEY, status TEXT NOT NULL, supplier_id TEXT,"
+            " revision INTEGER, version INTEGER NOT NULL, updated_at TEXT, view TEXT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS po_status_by_status ON po_status (status, po_number)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS po_status_by_supplier ON po_status (supplier_id, po_number)"
+        )
+
+    def reset(self, tx: Tx) -> None:
+        super().reset(tx)
+        tx.execute("DELETE FROM po_status")
+
+    def changed(
+        self, tx: Tx, before: PoState | None, after: PoState, facts: list[Fact], ctx: Context
+    ) -> None:
+        view = dump(render(after))
+        tx.execute(
+            "INSERT INTO po_status"
+            " (po_number, status, supplier_id, revision, version, updated_at, view)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (po_number) DO UPDATE SET"
+            " status = excluded.status, supplier_id = excluded.supplier_id,"
+            " revision = excluded.revision, version = excluded.version,"
+            " updated_at = excluded.updated_at, view = excluded.view",
+            (
+                after.po_number,
+                view["status"],
+                view["supplier_id"],
+                view["revision"],
+                view["version"],
+                view["updated_at"],
+                json.dumps(view, separators=(",", ":")),
+            ),
+        )
+        # One record per batch per PO: the latest version is what a compacted topic keeps.
+        ctx.emit(Topic.STATUS, after.po_number, STATUS_EVENT, view)
