@@ -53,7 +53,8 @@ class Track(BaseModel):
     received_at: datetime | None = None
     failed_at: datetime | None = Field(None, description="Earliest permanent failure.")
     last_failure: LastFailure | None = None
-    ack: Ack | None = None
+    ack: Ack | None = Field(None, description="The acknowledgment that counts: the latest.")
+    first_ack_at: datetime | None = Field(None, description="Earliest acknowledgment time.")
 
 
 class PoState(BaseModel):
@@ -122,16 +123,16 @@ def evolve(state: PoState, fact: Fact) -> PoState:
                 message_id=payload.message_id,
             )
             track.last_failure = LastFailure(order=fact.order, failure=failure)
-    elif fact.type is EventType.ACKNOWLEDGED and (
-        track.ack is None or track.ack.order < fact.order
-    ):
-        track.ack = Ack(
-            order=fact.order,
-            decision=payload.decision,
-            supplier_reference=payload.supplier_reference,
-            reason=payload.reason,
-            lines=list(payload.lines),
-        )
+    elif fact.type is EventType.ACKNOWLEDGED:
+        track.first_ack_at = _earliest(track.first_ack_at, fact.time)
+        if track.ack is None or track.ack.order < fact.order:
+            track.ack = Ack(
+                order=fact.order,
+                decision=payload.decision,
+                supplier_reference=payload.supplier_reference,
+                reason=payload.reason,
+                lines=list(payload.lines),
+            )
     return state
 
 

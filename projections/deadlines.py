@@ -1,0 +1,101 @@
+"""Deadlines of one PO from its folded state and the SLA policy (pure; no clock).
+
+- delivery: every recipient of revision N, due `delivery window(channel)` after N was
+  announced (approval or change order); met by delivered, received or acknowledged.
+- acknowledgment: every supplier recipient of N when acknowledgment is required, due
+  `acknowledgment window` after N was announced; met by any acknowledgment of N.
+A deadline ends unmet-but-void when the PO is cancelled or N is superseded.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from projections.sla import SlaPolicy
+from projections.status import PoState, Track
+from schemas.status import RecipientKind
+
+DeadlineKind = Literal["delivery", "acknowledgment"]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    po_number: str
+    revision: int
+    recipient: str
+    channel: str
+    supplier_id: str
+    start: datetime
+    due: datetime
+    met_at: datetime | None
+    void_at: datetime | None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the deadline stopped mattering: met, or void (cancelled/superseded)."""
+        times = [t for t in (self.met_at, self.void_at) if t is not None]
+        return min(times) if times else None
+
+    def critical_at(self) -> datetime:
+        """'Twice overdue': as long again past the due time as the window itself."""
+        return self.due + (self.due - self.start)
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
+
+
+def delivered_at(track: Track | None) -> datetime | None:
+    if track is None:
+        return None
+    return _earliest(
+        track.delivered_at, track.received_at, track.ack.order[0] if track.ack else None
+    )
+
+
+def deadlines(state: PoState, sla: SlaPolicy) -> list[Deadline]:
+    """Every deadline of every announced revision (older ones are void from the next)."""
+    if state.approved_at is None:
+        return []
+    found: list[Deadline] = []
+    revisions = sorted(state.plans)
+    for index, revision in enumerate(revisions):
+        plan_record = state.plans[revision]
+        plan = plan_record.data
+        announced = plan_record.order[0]
+        superseded = (
+            state.plans[revisions[index + 1]].order[0] if index + 1 < len(revisions) else None
+        )
+        void_at = _earliest(state.cancelled_at, superseded)
+        for recipient in plan.recipients:
+            track = state.track(revision, recipient.id)
+            common = dict(
+                po_number=state.po_number,
+                revision=revision,
+                recipient=recipient.id,
+                channel=recipient.channel.value,
+                supplier_id=plan.supplier.id,
+                start=announced,
+                void_at=void_at,
+            )
+            found.append(
+                Deadline(
+                    kind="delivery",
+                    due=announced + sla.delivery_window(plan.supplier.id, recipient.channel),
+                    met_at=delivered_at(track),
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+            if recipient.kind is RecipientKind.SUPPLIER and plan.acknowledgment_required:
+                window = sla.acknowledgment_window(plan.supplier.id, plan.acknowledgment_due_hours)
+                found.append(
+                    Deadline(
+                        kind="acknowledgment",
+                        due=announced + window,
+                        met_at=track.first_ack_at if track else None,
+                        **common,  # type: ignore[arg-type]
+                    )
+                )
+    return found
