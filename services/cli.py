@@ -4,7 +4,7 @@ import asyncio
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from eventsourcing.persistence import PersistenceError
@@ -17,6 +17,9 @@ from services.render import print_view
 from services.settings import Settings
 from services.store import EventStore
 
+if TYPE_CHECKING:
+    from projections.db import ViewDB
+
 app = typer.Typer(
     help="potrack: purchase order distribution tracking on Kafka.\n\n"
     "Settings come from POTRACK_* environment variables "
@@ -26,7 +29,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -114,6 +116,155 @@ def status(
         sys.stdout.write(json.dumps(dump(view), indent=2) + "\n")
     else:
         print_view(view, out)
+
+
+Names = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Projections: status, audit, alerts, performance, commitments (all if none)."
+    ),
+]
+
+
+def open_views(s: Settings) -> "ViewDB":
+    from projections.db import ViewDB
+
+    try:
+        return ViewDB(s.store_url)
+    except Exception as exc:
+        fail(f"cannot open the views database {redact(s.store_url)}: {exc}")
+
+
+def check_names(names: list[str] | None) -> list[str] | None:
+    from services.wiring import PROJECTION_NAMES
+
+    unknown = sorted(set(names or ()) - set(PROJECTION_NAMES))
+    if unknown:
+        fail(f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTION_NAMES)}", 2)
+    return names or None
+
+
+@app.command()
+def project(names: Names = None) -> None:
+    """Run projection workers (all, or the named ones) and publish their outbound topics.
+
+    Example: potrack project status alerts
+    """
+    from services.process import Projections
+    from services.runtime import run_until_signalled
+
+    s = settings()
+    chosen = check_names(names)
+    store, db = open_store(s), open_views(s)
+    try:
+        asyncio.run(run_until_signalled(Projections(s, store, db, chosen).run))
+    finally:
+        store.close()
+        db.close()
+
+
+@app.command()
+def api() -> None:
+    """Serve the read API and the live dashboard (POTRACK_API_HOST:POTRACK_API_PORT).
+
+    Example: POTRACK_API_PORT=8080 potrack api
+    """
+    from services.process import Api
+    from services.runtime import run_until_signalled
+
+    s = settings()
+    store, db = open_store(s), open_views(s)
+    try:
+        asyncio.run(run_until_signalled(Api(s, store, db).run))
+    finally:
+        store.close()
+        db.close()
+
+
+@app.command()
+def run() -> None:
+    """Everything in one process: ingest, all projections, the alert clock and the API.
+
+    Example: potrack run   (then open http://127.0.0.1:8080/)
+    """
+    from services.ingest import Ingest
+    from services.process import Api, Projections
+    from services.runtime import run_until_signalled
+
+    s = settings()
+    store, db = open_store(s, cache_size=50_000), open_views(s)
+    services = [Ingest(s, store).run, Projections(s, store, db, None).run, Api(s, store, db).run]
+    err.print(f"potrack: dashboard on http://{s.api_host}:{s.api_port}/", highlight=False)
+    try:
+        asyncio.run(run_until_signalled(*services))
+    finally:
+        store.close()
+        db.close()
+
+
+@app.command()
+def replay(
+    names: Names = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="RFC 3339 event time: print views as they stood then (no rebuild)."),
+    ] = None,
+    po: Annotated[str | None, typer.Option(help="With --as-of: only this PO.")] = None,
+) -> None:
+    """Rebuild projections from the first event, or (--as-of) compute past views.
+
+    Examples: potrack replay | potrack replay status | potrack replay --as-of 2026-11-24T00:00:00Z
+    """
+    from services.replay import rebuild, views_as_of
+
+    s = settings()
+    when = parse_time(as_of)
+    store = open_store(s)
+    try:
+        if when is not None:
+            count = 0
+            for view in views_as_of(store, when, po):
+                sys.stdout.write(json.dumps(dump(view), separators=(",", ":")) + "\n")
+                count += 1
+            if po is not None and count == 0:
+                fail(f"PO {po!r} had no event at or before {as_of}")
+            err.print(f"{count} view(s) as of {when.isoformat()}", highlight=False)
+            return
+        _rebuild_all(s, store, check_names(names), rebuild)
+    except PersistenceError as exc:
+        fail(f"cannot read the event store {redact(s.store_url)}: {exc}")
+    finally:
+        store.close()
+
+
+def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuild) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from services.process import runners
+
+    db = open_views(s)
+    try:
+        for runner in runners(s, store, db, names):
+            started = time.perf_counter()
+            with Progress(
+                f"[bold]{runner.name:<12}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+            ) as bar:
+                task = bar.add_task(runner.name, total=store.max_notification_id() or 1)
+                applied = rebuild(
+                    runner,
+                    lambda pos, head, t=task, b=bar: b.update(t, completed=pos, total=head or 1),
+                )
+            seconds = time.perf_counter() - started
+            rate = applied / seconds if seconds > 0 else 0.0
+            out.print(f"{runner.name}: {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
+    finally:
+        db.close()
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from services.settings import Settings
 log = get_logger(__name__)
 T = TypeVar("T")
 PARTITIONS = 3
+MAX_TOPIC_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 async def with_broker_retry(
@@ -61,7 +62,7 @@ async def ensure_topics(settings: Settings, names: list[Topic] | None = None) ->
                 name=settings.topic(t),
                 num_partitions=PARTITIONS,
                 replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if t in COMPACTED_TOPICS else {},
+                topic_configs=_topic_config(t),
             )
             for t in (names or list(Topic))
             if settings.topic(t) not in existing
@@ -74,13 +75,21 @@ async def ensure_topics(settings: Settings, names: list[Topic] | None = None) ->
         await admin.close()
 
 
+def _topic_config(topic: Topic) -> dict[str, str]:
+    if topic in COMPACTED_TOPICS:
+        return {"cleanup.policy": "compact"}
+    # Inbound and dead-letter topics take values over 1 MiB, so that such a value reaches
+    # us and is dead-lettered with a reason (CONTRACT §4) instead of failing at the producer.
+    return {"max.message.bytes": str(MAX_TOPIC_MESSAGE_BYTES)}
+
+
 def producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_request_size=2 * 1024 * 1024,
+        max_request_size=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
     )
 
 

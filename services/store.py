@@ -126,6 +126,11 @@ class EventStore:
     def close(self) -> None:
         self.app.close()
 
+    @property
+    def events_table(self) -> str:
+        """The stored-events table (its name differs between engines)."""
+        return str(self.recorder.events_table_name)  # type: ignore[attr-defined]
+
     def get(self, po_number: str) -> PurchaseOrder | None:
         try:
             return self.app.repository.get(po_id(po_number))  # type: ignore[return-value]
