@@ -1,0 +1,74 @@
+# potrack developer entry points. Everything generated lives in .venv/ and .cache/.
+# Needs only python3 (3.11+), Java 17 and Maven; PostgreSQL tests also need the server
+# binaries (Debian: apt-get install postgresql) unless POTRACK_TEST_POSTGRES_URL is set.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-pyproject
+KAFKA := services/broker/kafka.sh
+KAFKA_PORT ?= 9092
+PYTEST_ARGS ?=
+
+.PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt bench run clean
+
+venv: $(STAMP)
+
+# Re-install whenever pyproject.toml changes; the stamp lives in the venv so deleting it resets.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+kafka-fetch:
+	@$(KAFKA) fetch
+
+kafka-up: venv
+	@$(KAFKA) start
+
+kafka-down:
+	@$(KAFKA) stop
+
+kafka-status: venv
+	@$(KAFKA) status
+
+# Tests start a throwaway PostgreSQL cluster themselves (see tests/conftest.py); this only
+# fails early, with the fix, when neither a URL nor the server binaries are available.
+pg-check:
+	@if [ -z "$${POTRACK_TEST_POSTGRES_URL:-}" ] && ! command -v pg_ctl >/dev/null \
+	  && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+	  && ! docker info >/dev/null 2>&1; then \
+	  echo "PostgreSQL server binaries not found: apt-get install postgresql" \
+	    "(or set POTRACK_TEST_POSTGRES_URL=postgresql://user:pw@host:port/db)" >&2; \
+	  exit 1; \
+	fi
+
+# `make test` uses the local broker; an exported POTRACK_TEST_KAFKA_BOOTSTRAP still wins.
+test: venv pg-check kafka-up
+	POTRACK_TEST_KAFKA_BOOTSTRAP=$${POTRACK_TEST_KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)} \
+	  $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy schemas services projections
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Placeholder until the benchmarks land: runs bench/run.py or a `benchmarks` package.
+bench: venv kafka-up
+	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
+	elif [ -d benchmarks ]; then $(BIN)/python -m benchmarks; \
+	else echo "no benchmarks yet (bench/run.py)"; fi
+
+# The whole service in one process, fed by the simulator until Ctrl-C.
+run: venv kafka-up
+	@$(BIN)/potrack simulate & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT; $(BIN)/potrack run
+
+clean: kafka-down
+	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
