@@ -7,6 +7,7 @@ Pure: no I/O, no clock.
 
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,7 +38,8 @@ def header_map(headers: Iterable[tuple[str, bytes | None]] | None) -> dict[str, 
 
 def _json(value: bytes, what: str) -> Any:
     try:
-        return json.loads(value)
+        # Decimal keeps every digit of an amount sent as a JSON number.
+        return json.loads(value, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInput(f"{what} is not JSON: {exc}") from exc
 
@@ -47,7 +49,8 @@ def _attributes(value: bytes | None, headers: Mapping[str, str]) -> dict[str, An
         raise BadInput("empty value (tombstone): not a CloudEvent")
     if len(value) > MAX_VALUE_BYTES:
         raise BadInput(f"value is {len(value)} bytes, over the 1 MiB limit")
-    if any(name.startswith(CE_PREFIX) for name in headers):
+    structured = headers.get("content-type", "").startswith(STRUCTURED_CONTENT_TYPE)
+    if not structured and any(name.startswith(CE_PREFIX) for name in headers):
         content_type = headers.get("content-type", "application/json").split(";")[0].strip()
         if content_type != "application/json":
             raise BadInput(f"binary mode needs content-type application/json, got {content_type!r}")
@@ -80,7 +83,7 @@ def decode(value: bytes | None, headers: Iterable[tuple[str, bytes | None]] | No
         if not attributes.get(required):
             raise BadInput(f"missing required attribute {required!r}")
     event_type = attributes.get("type")
-    if event_type not in _KNOWN_TYPES:
+    if not isinstance(event_type, str) or event_type not in _KNOWN_TYPES:
         raise BadInput(f"unknown type {event_type!r}")
     try:
         return INBOUND_EVENT.validate_python(attributes)

@@ -1,7 +1,7 @@
 """Inbound event models: CloudEvents envelope plus the `data` of each type (CONTRACT §2)."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -31,6 +31,8 @@ Money = Annotated[
 Quantity = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")]
 LineNumber = Annotated[StrictInt, Field(ge=0)]
+MIN_YEAR, MAX_YEAR = 1970, 9000
+Day = Annotated[date, Field(ge=date(MIN_YEAR, 1, 1), le=date(MAX_YEAR, 12, 31))]
 
 
 class Model(BaseModel):
@@ -55,7 +57,7 @@ class OrderLine(Model):
     description: Text | None = None
     quantity: Quantity
     unit_price: Money
-    need_by: date | None = None
+    need_by: Day | None = None
 
 
 class Recipient(Model):
@@ -138,7 +140,7 @@ class AcknowledgedLine(Model):
     decision: LineDecision
     quantity: Quantity | None = None
     unit_price: Money | None = None
-    promised_date: date | None = None
+    promised_date: Day | None = None
 
 
 class AcknowledgedData(RecipientFact):
@@ -185,6 +187,18 @@ class Envelope(BaseModel):
         if not isinstance(value, str) or not RFC3339.match(value):
             raise ValueError("time must be an RFC 3339 timestamp with an offset")
         return value
+
+    @field_validator("time")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # One representation per instant, so views never depend on which offset came first;
+        # the year bound keeps every later date arithmetic (deadlines, payment dates) safe.
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"time must be between the years {MIN_YEAR} and {MAX_YEAR}")
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("time is outside the calendar once converted to UTC") from exc
 
 
 class PoApproved(Envelope):

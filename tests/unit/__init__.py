@@ -1,0 +1,1 @@
+"""Unit tests: pure code only, no Kafka, no database."""
