@@ -25,6 +25,7 @@ from services.simulate_profiles import SUPPLIERS
 TimeMode = Literal["historical", "live"]
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 OnSent = Callable[["SimEvent", RecordMetadata], None]
+Pending = list[tuple["asyncio.Future[RecordMetadata]", "SimEvent"]]
 
 TOPIC_OF = {
     EventType.APPROVED: Topic.DISTRIBUTION,
@@ -37,9 +38,10 @@ TOPIC_OF = {
     EventType.ACKNOWLEDGED: Topic.ACKNOWLEDGMENT,
 }
 EVENTS_PER_PO = 7.8  # mean length of a lifecycle(); sizes the rate at which POs start
+BATCH_BYTES = 256 * 1024  # per partition; aiokafka's 16 KiB default costs throughput
 HALF_DAY = DAY / 2  # historical: aim to have started enough POs about this long before `start`
 LIVE_SPEEDUP = 1440.0  # live mode: a day in the life of a PO passes in a minute
-BAD_KINDS = (
+BAD_KINDS = (  # the defects of bad messages, each one a reason to dead-letter
     "not-json",
     "not-cloudevent",
     "unknown-type",
@@ -87,19 +89,22 @@ def generate(
     """Yield `count` events of many interleaved POs in rough arrival order; pure and seeded.
 
     historical: POs are approved over the `days` before `start` and play out at real
-    speed; nothing after `start` is emitted (the newest POs are caught mid-flight), so a
-    window too short for `count` ends the stream early. live: POs play out LIVE_SPEEDUP
+    speed; nothing after `start` is emitted (the newest POs are caught mid-flight; if
+    the window runs short, the last POs crowd into its end). live: POs play out LIVE_SPEEDUP
     times faster from `start` on, about `live_rate` events per second of event time, so
     publishing at that rate (or with follow_event_time) keeps event times near now.
     A `late_fraction` of events arrives minutes to hours after later ones, a
     `duplicate_fraction` is re-sent, a `bad_fraction` is followed by a broken variant.
-    PO numbers run on from `po_start` (default: drawn from the seed); the same seed
-    yields the same ids, so publishing a seed twice only produces duplicates.
+    PO numbers run on from `po_start` (default: drawn from the seed). Ids and PO numbers
+    depend on the seed alone, so re-publishing a seed (even with another `start`) only
+    produces duplicates: use another seed, and `po_start` to keep POs of runs apart.
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     if time_mode not in ("historical", "live"):
         raise ValueError(f"unknown time_mode {time_mode!r}")
+    if count < 0 or days <= 0 or live_rate <= 0:
+        raise ValueError("count must be >= 0, days and live_rate > 0")
     rng = random.Random(seed)
     origin = start.astimezone(UTC)
     origin = origin.replace(microsecond=origin.microsecond // 1000 * 1000)
@@ -128,36 +133,35 @@ def generate(
         steer = (horizon - margin - next_po) / wanted if wanted > 0 else 2 * po_gap
         return rng.expovariate(1 / min(max(steer, po_gap / 2), 2 * po_gap))
 
-    next_po, emitted = 0.0, 0
+    emitted, last, next_po = 0, 0.0, 0.0
     next_po = gap()
     while emitted < count:
-        if queue and (queue[0][0] <= next_po or next_po > horizon):
+        if queue and queue[0][0] <= min(next_po, horizon):
             arrival, _, event = heapq.heappop(queue)
-            if arrival > horizon:
-                return
-            due -= 1
+            due, last, emitted = due - 1, arrival, emitted + 1
             yield event
-            emitted += 1
             if event.bad is None and not event.duplicate:
                 if rng.random() < duplicate_fraction:
                     push(arrival + rng.uniform(1, 2 * HOUR) * scale, replace(event, duplicate=True))
                 if rng.random() < bad_fraction:
                     push(arrival + rng.uniform(0, MINUTE) * scale, _bad(rng, event))
-        elif next_po > horizon:
-            return
-        else:
-            supplier = rng.choice(SUPPLIERS)
-            approved = origin + timedelta(seconds=next_po)
-            po = f"PO-{approved.year}-{next(numbers):06d}"
-            for fact in lifecycle(rng, supplier, approved.date()):
-                at = round((next_po + fact.at * scale) * 1000) / 1000
-                when = origin + timedelta(seconds=at)
-                late = rng.random() < late_fraction
-                lag = rng.uniform(5 * MINUTE, 12 * HOUR) * scale if late else 0.0
-                binary = rng.random() < binary_fraction
-                value = _cloudevent(rng, fact, po, when)
-                push(at + lag, SimEvent(TOPIC_OF[fact.type], po, when, value, binary))
-            next_po += gap()
+            continue
+        if next_po > horizon:  # the window is used up: squeeze the POs still needed into its end
+            next_po = rng.uniform(last, horizon)
+        supplier = rng.choice(SUPPLIERS)
+        approved = origin + timedelta(seconds=next_po)
+        po = f"PO-{approved.year}-{next(numbers):06d}"
+        for fact in lifecycle(rng, supplier, approved.date()):
+            ms = math.floor((next_po + fact.at * scale) * 1000)  # times are kept to the ms
+            at, when = ms / 1000, origin + timedelta(milliseconds=ms)
+            late = rng.random() < late_fraction
+            lag = rng.uniform(5 * MINUTE, 12 * HOUR) * scale if late else 0.0
+            binary = rng.random() < binary_fraction
+            value = _cloudevent(rng, fact, po, when)
+            # what happened before `start` has arrived by then, however late
+            arrival = min(at + lag, horizon) if at <= horizon else at
+            push(arrival, SimEvent(TOPIC_OF[fact.type], po, when, value, binary))
+        next_po += gap()
 
 
 def _uuid(rng: random.Random) -> str:
@@ -256,17 +260,21 @@ async def publish(
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
+        max_batch_size=BATCH_BYTES,
         max_request_size=2 * 1024 * 1024,
     )
     await producer.start()
     counts: Counter[str] = Counter()
     window = chunk if rate is None else max(1, min(chunk, int(rate / 4)))
-    pending: list[tuple[asyncio.Future[RecordMetadata], SimEvent]] = []
+    pending: Pending = []
     loop = asyncio.get_running_loop()
-    began = loop.time()
+    slot = loop.time()  # when the next record is due; a backlog of at most 1 s is caught up
     try:
-        for n, event in enumerate(stream):
-            wait = 0.0 if rate is None else began + n / rate - loop.time()
+        for event in stream:
+            wait = 0.0
+            if rate is not None:
+                slot = max(slot, loop.time() - 1.0)
+                wait, slot = slot - loop.time(), slot + 1 / rate
             if follow_event_time:
                 wait = max(wait, (event.time - datetime.now(UTC)).total_seconds())
             if wait > 0:
@@ -282,11 +290,7 @@ async def publish(
     return dict(counts)
 
 
-async def _settle(
-    pending: list[tuple[asyncio.Future[RecordMetadata], SimEvent]],
-    counts: Counter[str],
-    on_sent: OnSent | None,
-) -> None:
+async def _settle(pending: Pending, counts: Counter[str], on_sent: OnSent | None) -> None:
     for future, event in pending:
         metadata = await future
         counts.update(tally(event))

@@ -152,7 +152,9 @@ class _Script:
             gateway, transport = GATEWAY[channel], TRANSPORTS[channel]
             about = {"revision": order["revision"], "recipient": r["id"]}
             # EDI leaves in hourly batches; the others within a minute or two
-            at = start + (rng.uniform(5 * MINUTE, HOUR) if channel is Channel.EDI else 30.0)
+            at = start + (
+                rng.uniform(5 * MINUTE, HOUR) if channel is Channel.EDI else rng.uniform(5, 120)
+            )
             transient = self.b.transient if supplier_side else 0.02
             for attempt in (1, 2, 3):
                 message = {"message_id": f"<{rng.getrandbits(64):016x}@{channel.value}.buyer>"}
