@@ -2,6 +2,7 @@
 
 import json
 
+from projections.alerts_view import ALERTS_DDL, open_overdue
 from projections.db import Tx
 from projections.po_state import PoStateProjection
 from projections.runner import Context
@@ -11,6 +12,13 @@ from schemas.topics import Topic
 from schemas.views import dump
 
 STATUS_EVENT = "po.status"
+PO_STATUS_DDL = (
+    "CREATE TABLE IF NOT EXISTS po_status ("
+    " po_number TEXT PRIMARY KEY, status TEXT NOT NULL, supplier_id TEXT,"
+    " revision INTEGER, version INTEGER NOT NULL, updated_at TEXT, view TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS po_status_by_status ON po_status (status, po_number)",
+    "CREATE INDEX IF NOT EXISTS po_status_by_supplier ON po_status (supplier_id, po_number)",
+)
 
 
 class StatusProjection(PoStateProjection):
@@ -18,17 +26,9 @@ class StatusProjection(PoStateProjection):
 
     def setup(self, tx: Tx) -> None:
         super().setup(tx)
-        tx.execute(
-            "CREATE TABLE IF NOT EXISTS po_status ("
-            " po_number TEXT PRIMARY KEY, status TEXT NOT NULL, supplier_id TEXT,"
-            " revision INTEGER, version INTEGER NOT NULL, updated_at TEXT, view TEXT NOT NULL)"
-        )
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS po_status_by_status ON po_status (status, po_number)"
-        )
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS po_status_by_supplier ON po_status (supplier_id, po_number)"
-        )
+        # The alerts table too (empty until the alerts projection runs): `overdue` reads it.
+        for statement in (*PO_STATUS_DDL, *ALERTS_DDL):
+            tx.execute(statement)
 
     def reset(self, tx: Tx) -> None:
         super().reset(tx)
@@ -37,7 +37,11 @@ class StatusProjection(PoStateProjection):
     def changed(
         self, tx: Tx, before: PoState | None, after: PoState, facts: list[Fact], ctx: Context
     ) -> None:
-        view = dump(render(after))
+        # Lock the row first: the alerts projection flips `overdue` in place, and reading the
+        # alerts only after holding the row means neither side overwrites the other's news.
+        tx.execute("UPDATE po_status SET view = view WHERE po_number = ?", (after.po_number,))
+        overdue = after.po_number in open_overdue(tx, [after.po_number])
+        view = dump(render(after, overdue=overdue))
         tx.execute(
             "INSERT INTO po_status"
             " (po_number, status, supplier_id, revision, version, updated_at, view)"

@@ -1,0 +1,281 @@
+"""Delay alerts of one PO (CONTRACT §5): pure functions of its state, the SLA and a clock."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from projections.deadlines import Deadline, deadlines, delivered_at
+from projections.sla import SlaPolicy
+from projections.status import PoState, Track
+from schemas.status import Decision, RecipientKind
+from schemas.views import Alert, AlertKind, Severity
+
+Transition = Literal["raised", "escalated", "resolved"]
+OVERDUE: dict[str, AlertKind] = {
+    "delivery": "delivery_overdue",
+    "acknowledgment": "acknowledgment_overdue",
+}
+OVERDUE_KINDS: tuple[AlertKind, ...] = tuple(OVERDUE.values())
+WITHDRAWN = "withdrawn: a fact recorded late shows it never applied"
+DECISIONS: dict[Decision, tuple[AlertKind, Severity]] = {
+    Decision.REJECTED: ("acknowledgment_rejected", "critical"),
+    Decision.ACCEPTED_WITH_CHANGES: ("changes_proposed", "warning"),
+}
+
+
+def alert_id(po_number: str, revision: int, recipient: str | None, kind: str) -> str:
+    """Deterministic, so a replay finds (and does not re-publish) the same alert."""
+    return f"{po_number}/r{revision}/{recipient or '-'}/{kind}"
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
+
+
+def _utc(time: datetime | None) -> datetime | None:
+    # One offset everywhere: stored times then sort as text and payloads compare equal.
+    return time.astimezone(UTC) if time is not None else None
+
+
+def _alert(
+    state: PoState,
+    revision: int,
+    recipient: str,
+    kind: AlertKind,
+    severity: Severity,
+    raised: datetime,
+    resolved: datetime | None,
+    *,
+    level: int = 1,
+    due: datetime | None = None,
+    detail: str | None = None,
+) -> Alert | None:
+    """The alert, or None when what it waits for had already happened when it would rise."""
+    if resolved is not None and resolved <= raised:
+        return None
+    plan = state.plan(revision)
+    return Alert(
+        alert_id=alert_id(state.po_number, revision, recipient, kind),
+        po_number=state.po_number,
+        revision=revision,
+        recipient=recipient,
+        kind=kind,
+        severity=severity,
+        due_at=_utc(due),
+        raised_at=raised.astimezone(UTC),
+        resolved_at=_utc(resolved),
+        escalation_level=level,
+        supplier_id=plan.supplier.id if plan else None,
+        detail=detail,
+    )
+
+
+def _overdue(state: PoState, deadline: Deadline, clock: datetime) -> Alert | None:
+    closed = deadline.closed_at
+    if clock < deadline.due or (closed is not None and closed <= deadline.due):
+        return None
+    critical_at = deadline.critical_at()
+    critical = clock >= critical_at and (closed is None or closed > critical_at)
+    return _alert(
+        state,
+        deadline.revision,
+        deadline.recipient,
+        OVERDUE[deadline.kind],
+        "critical" if critical else "warning",
+        deadline.due,
+        closed if closed is not None and closed <= clock else None,
+        level=2 if critical else 1,
+        due=deadline.due,
+        detail=f"{deadline.kind} by {deadline.channel} due {deadline.due - deadline.start}"
+        " after the revision was announced",
+    )
+
+
+def _stale(state: PoState, revision: int, recipient: str, own: Track | None) -> Alert | None:
+    """The recipient's newest acknowledgment is of an older revision than `revision`."""
+    older = next(
+        (
+            (rev, t.ack)
+            for rev in range(revision - 1, 0, -1)
+            if (t := state.track(rev, recipient)) is not None and t.ack is not None
+        ),
+        None,
+    )
+    if older is None:
+        return None
+    old_revision, ack = older
+    raised = max(ack.order[0], state.plans[revision].order[0])
+    return _alert(
+        state,
+        revision,
+        recipient,
+        "stale_acknowledgment",
+        "warning",
+        raised,
+        _earliest(own.first_ack_at if own else None, _void(state, revision)),
+        detail=f"last acknowledged revision {old_revision}",
+    )
+
+
+def _void(state: PoState, revision: int) -> datetime | None:
+    """When the revision stopped mattering: the PO cancelled or the next revision announced."""
+    later = [p.order[0] for rev, p in state.plans.items() if rev > revision]
+    return _earliest(state.cancelled_at, min(later) if later else None)
+
+
+def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
+    plan = state.plans[revision].data
+    void = _void(state, revision)
+    found: list[Alert | None] = []
+    for recipient in plan.recipients:
+        track = state.track(revision, recipient.id)
+        if track is not None and track.failed_at is not None:
+            failure = track.last_failure.failure if track.last_failure else None
+            found.append(
+                _alert(
+                    state,
+                    revision,
+                    recipient.id,
+                    "delivery_failed",
+                    "critical",
+                    track.failed_at,
+                    _earliest(delivered_at(track), void),
+                    detail=" ".join(filter(None, [failure.code, failure.reason]))
+                    if failure
+                    else None,
+                )
+            )
+        if recipient.kind is not RecipientKind.SUPPLIER:
+            continue
+        if track is not None and track.ack is not None and track.ack.decision in DECISIONS:
+            kind, severity = DECISIONS[track.ack.decision]
+            found.append(
+                _alert(
+                    state,
+                    revision,
+                    recipient.id,
+                    kind,
+                    severity,
+                    track.ack.order[0],
+                    void,
+                    detail=track.ack.reason,
+                )
+            )
+        found.append(_stale(state, revision, recipient.id, track))
+    return found
+
+
+def expected_alerts(state: PoState, sla: SlaPolicy, clock: datetime) -> dict[str, Alert]:
+    """Every alert (open or resolved) the PO has at `clock`, by alert id.
+
+    Overdue kinds depend on the clock; the others only on recorded facts. Each resolves
+    when the fact it waits for is recorded, the PO is cancelled or the revision superseded.
+    """
+    if state.approved_at is None:
+        return {}
+    found = [_overdue(state, d, clock) for d in deadlines(state, sla)]
+    for revision in sorted(state.plans):
+        found.extend(_recipient_alerts(state, revision))
+    return {a.alert_id: a for a in found if a is not None}
+
+
+def settle(
+    previous: Mapping[str, Alert], current: Mapping[str, Alert], state: PoState
+) -> dict[str, Alert]:
+    """`current` plus earlier alerts the rules no longer produce, kept and resolved.
+
+    An alert vanishes when the counting acknowledgment changed decision (resolved then), or
+    when a late fact shows it never applied, e.g. an acknowledgment dated before the due
+    time (withdrawn: resolved at its own raise time, since it was published already).
+    """
+    settled = dict(current)
+    for key, old in previous.items():
+        if key in settled:
+            continue
+        if old.resolved_at is None:
+            track = state.track(old.revision, old.recipient or "")
+            changed = track.ack.order[0] if track and track.ack else None
+            decision = old.kind in ("acknowledgment_rejected", "changes_proposed")
+            if decision and changed is not None and changed > old.raised_at:
+                update = {"resolved_at": _utc(changed), "detail": "the decision changed"}
+            else:
+                update = {"resolved_at": old.raised_at, "detail": WITHDRAWN}
+            old = old.model_copy(update=update)
+        settled[key] = old
+    return settled
+
+
+def transitions(
+    previous: Mapping[str, Alert], current: Mapping[str, Alert]
+) -> list[tuple[Transition, Alert]]:
+    """What to publish going from `previous` to `current` (ids absent from `current` are
+    ignored: `settle` first). An alert both raised and resolved in between gives both."""
+    changes: list[tuple[Transition, Alert]] = []
+    for key in sorted(current):
+        now, before = current[key], previous.get(key)
+        opened = now.model_copy(update={"resolved_at": None})
+        reopened = before is not None and before.resolved_at is not None and now.resolved_at is None
+        if before is None or reopened:
+            changes.append(("raised", opened))
+        elif before.resolved_at is None and now.escalation_level > before.escalation_level:
+            changes.append(("escalated", opened))
+        if now.resolved_at is not None and (before is None or before.resolved_at is None):
+            changes.append(("resolved", now))
+    return changes
+
+
+def next_check(state: PoState, sla: SlaPolicy, clock: datetime) -> datetime | None:
+    """The earliest time after `clock` at which the alerts change with no new fact."""
+    times: list[datetime] = []
+    for deadline in deadlines(state, sla):
+        closed = deadline.closed_at
+        for at in (deadline.due, deadline.critical_at()):
+            if at > clock and (closed is None or closed > at):
+                times.append(at)
+        # A closing fact dated after the clock resolves the alert once the clock gets there.
+        if closed is not None and closed > clock and closed > deadline.due:
+            times.append(closed)
+    return min(times, default=None)
+
+
+def is_overdue(alerts: Mapping[str, Alert]) -> bool:
+    """Whether a delivery or acknowledgment overdue alert is open: the §6 `overdue` flag."""
+    return any(a.kind in OVERDUE_KINDS and a.resolved_at is None for a in alerts.values())
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    alerts: dict[str, Alert]
+    changed: list[tuple[Alert, int]]  # alerts to store, with their episode
+    publish: list[tuple[Transition, Alert, str]]  # with the publication ledger's label
+
+
+def evaluate(
+    previous: Mapping[str, tuple[Alert, int]], state: PoState, sla: SlaPolicy, clock: datetime
+) -> Evaluation:
+    """From the stored (alert, episode) pairs to the alerts at `clock` and what changed.
+
+    A resolved alert that opens again (a new rejection after an acceptance) starts a new
+    episode: its ledger labels differ ("raised#2"), so it is published although the first
+    episode was.
+    """
+    before = {key: alert for key, (alert, _) in previous.items()}
+    episodes = {key: episode for key, (_, episode) in previous.items()}
+    after = settle(before, expected_alerts(state, sla, clock), state)
+    changed = []
+    for key, alert in sorted(after.items()):
+        old = before.get(key)
+        if old == alert:
+            continue
+        reopened = old is not None and old.resolved_at is not None and alert.resolved_at is None
+        episodes[key] = episodes.get(key, 1) + reopened
+        changed.append((alert, episodes[key]))
+    publish = []
+    for transition, alert in transitions(before, after):
+        episode = episodes[alert.alert_id]
+        publish.append(
+            (transition, alert, f"{transition}#{episode}" if episode > 1 else transition)
+        )
+    return Evaluation(after, changed, publish)
