@@ -11,7 +11,7 @@ KAFKA := services/broker/kafka.sh
 KAFKA_PORT ?= 9092
 PYTEST_ARGS ?=
 
-.PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt bench run clean
+.PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt schemas bench run clean
 
 venv: $(STAMP)
 
@@ -54,20 +54,32 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy schemas services projections
+	$(BIN)/potrack schemas --check
 
 fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Placeholder until the benchmarks land: runs bench/run.py or a `benchmarks` package.
-bench: venv kafka-up
-	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
-	elif [ -d benchmarks ]; then $(BIN)/python -m benchmarks; \
-	else echo "no benchmarks yet (bench/run.py)"; fi
+# Generated contract files (JSON Schema, AsyncAPI, OpenAPI); tests fail when they are stale.
+schemas: venv
+	$(BIN)/potrack schemas
 
-# The whole service in one process, fed by the simulator until Ctrl-C.
+# Benchmarks print Markdown tables (copy them into BENCHMARKS.md); not part of `make test`.
+bench: venv pg-check kafka-up
+	POTRACK_TEST_KAFKA_BOOTSTRAP=$${POTRACK_TEST_KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)} \
+	  $(BIN)/python -m tests.bench
+
+# The whole service in one process on the embedded SQLite store: a month of history is
+# back-filled first (so alerts and supplier figures have something to show), then live
+# traffic streams in until Ctrl-C.
+RUN_RATE ?= 20
 run: venv kafka-up
-	@$(BIN)/potrack simulate & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT; $(BIN)/potrack run
+	@echo "potrack: back-filling 30 days of history..."
+	@$(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30
+	@$(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
+	  trap 'kill $$sim 2>/dev/null' EXIT; \
+	  echo "potrack: dashboard on http://$${POTRACK_API_HOST:-127.0.0.1}:$${POTRACK_API_PORT:-8080}/"; \
+	  $(BIN)/potrack run
 
 clean: kafka-down
 	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from aiokafka.errors import KafkaError
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from projections.status import render, view_of
 from schemas.views import dump
 from services.logging import configure
-from services.render import print_view
+from services.render import print_audit, print_view
 from services.settings import Settings
 from services.store import EventStore
 
@@ -265,6 +266,138 @@ def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuil
             out.print(f"{runner.name}: {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
     finally:
         db.close()
+
+
+@app.command()
+def audit(
+    po_number: Annotated[str, typer.Argument(help="The PO number.")],
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Check the hash chain; exit 1 at the first broken link."),
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, jsonl or csv.")] = "table",
+) -> None:
+    """Print the audit trail of a PO (every accepted event and anomaly, hash-chained).
+
+    Examples: potrack audit PO-2026-000123 --verify | potrack audit PO-2026-000123 --format csv
+    """
+    from projections.audit_view import audit_entries, to_csv, to_jsonl
+    from projections.audit_view import verify as check_chain
+
+    if fmt not in ("table", "json", "jsonl", "csv"):
+        fail(f"unknown format {fmt!r}: use table, json, jsonl or csv", 2)
+    s = settings()
+    db = open_views(s)
+    try:
+        with db.read() as tx:
+            entries = audit_entries(tx, po_number)
+    except Exception as exc:
+        fail(f"cannot read the audit trail from {redact(s.store_url)}: {exc}")
+    finally:
+        db.close()
+    if not entries:
+        fail(f"no audit trail for PO {po_number!r} (unknown PO, or the audit projection is behind)")
+    if verify:
+        broken = check_chain(entries)
+        if broken is not None:
+            fail(f"audit chain of {po_number} is BROKEN at entry {broken}")
+        err.print(
+            f"audit chain of {po_number} verified: {len(entries)} linked entries", highlight=False
+        )
+    if fmt == "csv":
+        sys.stdout.write(to_csv(entries))
+    elif fmt == "jsonl":
+        sys.stdout.write(to_jsonl(entries))
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(entries, indent=2) + "\n")
+    elif not verify:
+        print_audit(entries, out)
+
+
+@app.command()
+def simulate(
+    count: Annotated[int, typer.Option(min=1, help="How many events to publish.")] = 20_000,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Events per second; 0 publishes as fast as possible.")
+    ] = 50.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: a new one each run).")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="live (event times now) or historical (spread over --days).")
+    ] = "live",
+    days: Annotated[float, typer.Option(min=0.1, help="History length in historical mode.")] = 30.0,
+    bad_fraction: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of broken messages.")
+    ] = 0.005,
+) -> None:
+    """Publish realistic traffic: many suppliers, bounces, retries, change orders, stale acks.
+
+    Examples: potrack simulate --rate 100
+    | potrack simulate --mode historical --count 50000 --rate 0
+    """
+    import random
+    from datetime import UTC
+
+    from services.simulate import generate, publish
+
+    if mode not in ("live", "historical"):
+        fail(f"unknown mode {mode!r}: use live or historical", 2)
+    s = settings()
+    chosen = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    stream = generate(
+        chosen,
+        count,
+        datetime.now(UTC),
+        time_mode=mode,  # type: ignore[arg-type]
+        days=days,
+        live_rate=rate or 50.0,
+        bad_fraction=bad_fraction,
+    )
+    err.print(
+        f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}",
+        highlight=False,
+    )
+    try:
+        counts = asyncio.run(
+            publish(
+                stream,
+                s.kafka_bootstrap_servers,
+                rate=rate or None,
+                topic_prefix=s.topic_prefix,
+                follow_event_time=mode == "live",
+            )
+        )
+    except KafkaError as exc:
+        fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {exc}")
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+@app.command()
+def schemas(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report stale files (exit 1).")
+    ] = False,
+) -> None:
+    """Write the JSON Schemas, the AsyncAPI and the OpenAPI documents into schemas/.
+
+    Example: potrack schemas --check
+    """
+    from schemas.generate import main as generate_main
+    from services.api.openapi import DEFAULT_PATH, render_openapi
+
+    code = generate_main(["--check"] if check else [])
+    openapi = render_openapi()
+    if check:
+        if not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
+            err.print("stale: schemas/openapi.json (regenerate with: potrack schemas)")
+            code = 1
+    elif not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
+        DEFAULT_PATH.write_text(openapi, encoding="utf-8")
+        out.print("wrote schemas/openapi.json")
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """Human output of the CLI: a status view as rich tables."""
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -53,5 +55,33 @@ def print_view(view: StatusView, console: Console) -> None:
             _t(r.acknowledged_at),
             _t(r.decision),
             failure,
+        )
+    console.print(table)
+
+
+def print_audit(entries: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title=f"audit trail of {entries[0]['po_number']}" if entries else "audit trail")
+    for col in (
+        "#",
+        "event time",
+        "type",
+        "revision",
+        "recipient",
+        "source / id",
+        "anomalies",
+        "hash",
+    ):
+        table.add_column(col)
+    for e in entries:
+        data = e.get("data") or {}
+        table.add_row(
+            str(e["seq"]),
+            str(e["time"]),
+            str(e["type"]),
+            str(data.get("revision", "-")),
+            str(data.get("recipient", "-")),
+            f"{e['source']} / {e['id']}",
+            "; ".join(e.get("anomalies") or ()) or "-",
+            str(e["hash"])[:12],
         )
     console.print(table)

@@ -154,22 +154,23 @@ class EventStore:
         for fact in facts:
             by_po[fact.subject].append(fact)
         aggregates, new = [], 0
-        for po_number, po_facts in by_po.items():
-            aggregate = self.get(po_number)
-            for fact in po_facts:
-                if aggregate is None:
-                    aggregate = PurchaseOrder.start(fact)
-                    new += 1
-                else:
-                    new += aggregate.record(fact)
-            aggregates.append(aggregate)
-        trackings = [
-            Tracking(position_name(group, topic, partition), offset)
-            for (topic, partition), offset in sorted(positions.items())
-        ]
         try:
+            for po_number, po_facts in by_po.items():
+                aggregate = self.get(po_number)
+                for fact in po_facts:
+                    if aggregate is None:
+                        aggregate = PurchaseOrder.start(fact)
+                        new += 1
+                    else:
+                        new += aggregate.record(fact)
+                aggregates.append(aggregate)
+            trackings = [
+                Tracking(position_name(group, topic, partition), offset)
+                for (topic, partition), offset in sorted(positions.items())
+            ]
             self.app.save(*aggregates, trackings=trackings)
         except Exception:
+            # Cached aggregates may hold events that were never stored: forget them.
             self.evict([po_id(p) for p in by_po])
             raise
         return Recorded(new=new, duplicates=len(facts) - new)
