@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -185,9 +186,11 @@ def _local_postgres() -> Iterator[str]:
         tail = log.read_text()[-2000:] if log.exists() else ""
         shutil.rmtree(workdir, ignore_errors=True)
         pytest.fail(f"local PostgreSQL failed to start with {pg_ctl}: {exc}\n{tail}")
+    # Trust auth: the password is ignored, but every URL has the same user:pw@ shape.
+    url = f"postgresql://postgres:postgres@127.0.0.1:{server.port}/postgres"
     try:
-        # Trust auth: the password is ignored, but every URL has the same user:pw@ shape.
-        yield f"postgresql://postgres:postgres@127.0.0.1:{server.port}/postgres"
+        _wait_until_accepting(url)
+        yield url
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -217,6 +220,20 @@ def _reap_orphans(pg_ctl: str) -> None:
         stop = [str(ctl), "stop", "-D", str(workdir / "data"), "-m", "immediate"]
         subprocess.run(stop, capture_output=True, timeout=60, check=False)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait_until_accepting(url: str, seconds: float = 60) -> None:
+    # pg_ctl -w can return while the server still answers "the database system is starting
+    # up" (seen on a loaded 2-core machine): wait for a real connection.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _free_port() -> int:
