@@ -238,7 +238,7 @@ def replay(
         store.close()
 
 
-def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuild) -> None:  # type: ignore[no-untyped-def]
+def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuild) -> None:
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

@@ -103,7 +103,7 @@ class Ingest:
             "partitions assigned", partitions=[f"{tp.topic}:{tp.partition}" for tp in partitions]
         )
 
-    async def _store_call(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _store_call(self, fn, *args):
         """Run a store call off the event loop; retry while the store is unreachable."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type((OperationalError, InterfaceError)),
@@ -157,7 +157,7 @@ class Ingest:
 
     async def _process(
         self, records: dict[TopicPartition, list[ConsumerRecord]], dead_producer
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         assert self.consumer is not None
         started = time.perf_counter()
         batch = split(records, self.clock())
@@ -194,7 +194,7 @@ class Ingest:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    async def _dead_letter(self, dead: list[tuple[ConsumerRecord, str]], dead_producer) -> None:  # type: ignore[no-untyped-def]
+    async def _dead_letter(self, dead: list[tuple[ConsumerRecord, str]], dead_producer) -> None:
         futures = []
         for record, reason in dead:
             headers = [

@@ -31,4 +31,4 @@ def configure(level: str = "INFO", fmt: Literal["auto", "json", "console"] = "au
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)  # type: ignore[no-any-return]
+    return structlog.get_logger(name)

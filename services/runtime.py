@@ -2,9 +2,10 @@
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-Service = Callable[[asyncio.Event], Awaitable[None]]
+Service = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def run_until_signalled(*services: Service) -> None:

@@ -53,7 +53,7 @@ class SQLiteBatchRecorder(_MultiTracking, SQLiteProcessRecorder):
     pass
 
 
-class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):
+class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):  # type: ignore[misc]
     pass
 
 
@@ -65,7 +65,7 @@ class PotrackApplication(Application[UUID]):
         transcoder.register(FactAsJSON())
 
     def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()  # type: ignore[attr-defined, no-any-return]
+        return self.factory.process_recorder()
 
 
 def store_environment(url: str, *, cache_size: int = 0) -> dict[str, str]:
@@ -133,7 +133,7 @@ class EventStore:
 
     def get(self, po_number: str) -> PurchaseOrder | None:
         try:
-            return self.app.repository.get(po_id(po_number))  # type: ignore[return-value]
+            return self.app.repository.get(po_id(po_number))
         except AggregateNotFoundError:
             return None
 
@@ -193,7 +193,7 @@ class EventStore:
         return list(self.recorder.select_notifications(start=after + 1, limit=limit))
 
     def fact_of(self, notification: Notification) -> Fact:
-        return self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined, no-any-return]
+        return self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined]
 
     def iter_facts(self, *, after: int = 0, batch: int = 5000) -> Iterator[tuple[int, Fact]]:
         """Every fact in global (notification) order, with its notification id."""

@@ -12,7 +12,6 @@ def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
     from projections.audit_view import AuditProjection
     from projections.commitments_view import CommitmentsProjection
     from projections.performance_view import PerformanceProjection
-
     from projections.status_view import StatusProjection
 
     return {

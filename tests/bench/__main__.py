@@ -4,52 +4,104 @@ import asyncio
 import os
 import platform
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import ingest
+from tests.bench import api, ingest, projections
 from tests.bench.infra import fresh_database, fresh_sqlite, kafka_bootstrap, postgres_server
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
 NAIVE_LIMIT = int(os.environ.get("BENCH_NAIVE_EVENTS", "3000"))
+LATENCY_RATE = float(os.environ.get("BENCH_LATENCY_RATE", "500"))
+LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "30"))
 
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-async def ingest_section(pg_server: str, workdir: Path) -> list[str]:
-    bootstrap = kafka_bootstrap()
-    events, distinct = ingest.workload(EVENTS)
-    prefix = await ingest.load_topics(bootstrap, events)
-    raw = await ingest.raw_consume(bootstrap, prefix, len(events))
-    lines = [
-        f"### Ingest: {len(events)} events ({distinct} distinct) through the real broker",
-        "",
-        "| store | potrack events/s | naive events/s | raw consume+parse events/s "
-        "| potrack / naive | potrack / raw |",
-        "|---|---|---|---|---|---|",
-    ]
-    for engine, make_url in (
-        ("SQLite", lambda: fresh_sqlite(workdir)),
-        ("PostgreSQL", lambda: fresh_database(pg_server)),
-    ):
-        naive = await ingest.naive_ingest(bootstrap, prefix, make_url(), NAIVE_LIMIT)
-        real = await ingest.potrack_ingest(bootstrap, prefix, make_url(), distinct)
-        lines.append(
-            f"| {engine} | {real:,.0f} | {naive:,.0f} (first {NAIVE_LIMIT}) | {raw:,.0f} "
-            f"| {real / naive:.1f}x | {real / raw:.2f} |"
-        )
-    return lines
+def show(lines: list[str]) -> None:
+    print("\n".join(lines), "\n", flush=True)
 
 
 async def main() -> None:
     print(f"# potrack benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}\n")
+    bootstrap = kafka_bootstrap()
     with postgres_server() as pg_server, tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        for section in (ingest_section,):
-            lines = await section(pg_server, workdir)
-            print("\n".join(lines), "\n", flush=True)
+        engines: dict[str, Callable[[], str]] = {
+            "SQLite": lambda: fresh_sqlite(Path(tmp)),
+            "PostgreSQL": lambda: fresh_database(pg_server),
+        }
+        events, distinct = ingest.workload(EVENTS)
+        prefix = await ingest.load_topics(bootstrap, events)
+        raw = await ingest.raw_consume(bootstrap, prefix, len(events))
+        ingest_rows, rebuild_rows, latency_rows = [], [], []
+        stores: dict[str, str] = {}
+        for engine, make_url in engines.items():
+            naive = await ingest.naive_ingest(bootstrap, prefix, make_url(), NAIVE_LIMIT)
+            stores[engine] = url = make_url()
+            real = await ingest.potrack_ingest(bootstrap, prefix, url, distinct)
+            ingest_rows.append(
+                f"| {engine} | {real:,.0f} | {naive:,.0f} | {raw:,.0f} "
+                f"| {real / naive:.1f}x | {real / raw:.2f} |"
+            )
+            select, decoded = projections.raw_read_rate(url)
+            rebuilt = projections.status_rebuild_rate(url)
+            rebuild_rows.append(
+                f"| {engine} | {rebuilt:,.0f} | {select:,.0f} | {decoded:,.0f} | {rebuilt / select:.2f} |"
+            )
+        show(
+            [
+                f"### Ingest: {len(events)} events ({distinct} distinct) through the real broker",
+                "",
+                "naive = load and save the aggregate once per message (measured on the first "
+                f"{NAIVE_LIMIT}); raw = aiokafka consume + json.loads, nothing stored (the ceiling).",
+                "",
+                "| store | potrack events/s | naive events/s | raw events/s | potrack / naive | potrack / raw |",
+                "|---|---|---|---|---|---|",
+                *ingest_rows,
+            ]
+        )
+        show(
+            [
+                f"### Status view rebuild from the store ({distinct} events)",
+                "",
+                "| store | rebuild events/s | raw select events/s | select + decode events/s "
+                "| rebuild / select |",
+                "|---|---|---|---|---|",
+                *rebuild_rows,
+            ]
+        )
+        for engine, make_url in engines.items():
+            lat = await projections.end_to_end_latency(
+                bootstrap, make_url(), LATENCY_RATE, LATENCY_SECONDS
+            )
+            latency_rows.append(
+                f"| {engine} | {lat['offered']:.0f} | {lat['events']} "
+                f"| {lat['p50_ms']:.0f} | {lat['p99_ms']:.0f} |"
+            )
+        show(
+            [
+                "### End to end: produce -> po.status.v1 record (ingest + status projection + outbox)",
+                "",
+                "| store | offered events/s | events | p50 ms | p99 ms |",
+                "|---|---|---|---|---|",
+                *latency_rows,
+            ]
+        )
+        lat = await api.api_latency(stores["SQLite"])
+        show(
+            [
+                f"### Read API, 50 concurrent clients, {lat['requests']} requests each, same app",
+                "",
+                "| endpoint | p50 ms | p99 ms |",
+                "|---|---|---|",
+                f"| GET /health (trivial) | {lat['health_p50']:.1f} | {lat['health_p99']:.1f} |",
+                f"| GET /pos/{{po}} | {lat['pos_p50']:.1f} | {lat['pos_p99']:.1f} |",
+                f"| ratio | {lat['pos_p50'] / lat['health_p50']:.2f} | {lat['pos_p99'] / lat['health_p99']:.2f} |",
+            ]
+        )
 
 
 if __name__ == "__main__":
