@@ -97,7 +97,11 @@ def evolve(state: PoState, fact: Fact) -> PoState:
             state.approved_at = _earliest(state.approved_at, fact.time)
         known = state.plans.get(payload.revision)
         if known is None or known.order < fact.order:
-            plan = RevisedData.model_validate(payload.model_dump())
+            plan = (
+                payload
+                if isinstance(payload, RevisedData)
+                else RevisedData.model_construct(**dict(payload), reason=None)
+            )
             state.plans[payload.revision] = Plan(order=fact.order, data=plan)
         return state
     if fact.type is EventType.CANCELLED:

@@ -41,7 +41,9 @@ class Fact(BaseModel):
         partition: int | None = None,
         offset: int | None = None,
     ) -> "Fact":
-        return cls(
+        # The event was just validated: build without validating twice, and keep its typed
+        # payload so the fold does not parse `data` again (ingest's hot path).
+        fact = cls.model_construct(
             source=event.source,
             id=event.id,
             type=event.type,
@@ -52,7 +54,10 @@ class Fact(BaseModel):
             topic=topic,
             partition=partition,
             offset=offset,
+            anomalies=(),
         )
+        fact.__dict__["payload"] = event.data
+        return fact
 
     @property
     def key(self) -> tuple[str, str]:
