@@ -1,0 +1,5 @@
+"""Read API and live dashboard (CONTRACT §6): `create_app(settings, store, db)`."""
+
+from services.api.app import create_app
+
+__all__ = ["create_app"]

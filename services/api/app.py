@@ -1,0 +1,93 @@
+"""The FastAPI application: routers, token check, problem errors, latency, static files."""
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from projections.db import ViewDB
+from services.api import problems
+from services.api.deps import Tables
+from services.api.problems import Problem
+from services.api.routes import (
+    alerts,
+    audit,
+    commitments,
+    dashboard,
+    health,
+    metrics,
+    pos,
+    suppliers,
+)
+from services.api.security import require_token
+from services.api.summary import SummaryCache, build_summary
+from services.api.timing import LatencyMiddleware
+from services.settings import Settings
+from services.store import EventStore
+
+DESCRIPTION = """\
+Read API of potrack (CONTRACT §6): PO status views, audit trails, alerts, supplier
+performance, commitments, Prometheus metrics and a live dashboard at `/`.
+
+Errors are `application/problem+json` (RFC 9457). When `POTRACK_API_TOKEN` is set,
+every endpoint but `/health` and `/ready` needs `Authorization: Bearer <token>`; the
+dashboard pages and `/events/stream` also take it as `?token=` (browsers cannot send
+headers there), e.g. `http://127.0.0.1:8080/?token=...`. This document (`/openapi.json`,
+`/docs`) and the dashboard's static assets hold no data and are open. Times are RFC 3339.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("potrack")
+    except PackageNotFoundError:
+        return "0"
+
+
+def create_app(
+    settings: Settings, store: EventStore, db: ViewDB, *, stream_interval: float = 1.0
+) -> FastAPI:
+    """The read API over an open store and views database; nothing is opened here.
+
+    Endpoints run sync store/database work in FastAPI's threadpool; no background
+    task is needed (the dashboard summary is rebuilt on demand, at most once a second).
+    """
+    app = FastAPI(
+        title="potrack read API",
+        version=_version(),
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.db = db
+    app.state.tables = tables = Tables(db)
+    app.state.stream_interval = stream_interval
+    app.state.summary = SummaryCache(
+        lambda: build_summary(store, db, tables), ttl=min(1.0, stream_interval)
+    )
+    problems.install(app)
+    app.add_middleware(LatencyMiddleware)
+    app.include_router(health.router)
+    guarded = [Depends(require_token)]
+    for module in (pos, audit, commitments, alerts, suppliers, metrics):
+        app.include_router(module.router, dependencies=guarded)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the Problem schema every error response refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema()
+        app.openapi_schema = schema
+    return app.openapi_schema

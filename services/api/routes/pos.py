@@ -1,0 +1,105 @@
+"""Status views: one PO (now or as of an event time) and keyset pages of them."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from projections.status import render, view_of
+from schemas.status import POStatus
+from schemas.views import StatusView, dump
+from services.api import queries
+from services.api.deps import DBDep, StoreDep, TablesDep
+from services.api.params import InstantText, decode_cursor, encode_cursor, parse_instant
+from services.api.problems import ProblemError, problems
+
+router = APIRouter(tags=["purchase orders"])
+
+AS_OF = Query(
+    description="RFC 3339 instant with offset: the view computed from the events whose "
+    "event `time` is at or before it.",
+    examples=["2025-03-03T12:00:00Z"],
+)
+
+
+class StatusPage(BaseModel):
+    items: list[StatusView]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+def unknown_po(po_number: str, detail: str | None = None) -> ProblemError:
+    return ProblemError(
+        404,
+        "unknown-po",
+        "Unknown purchase order",
+        detail or f"no event was ever recorded for PO {po_number!r}",
+    )
+
+
+@router.get(
+    "/pos/{po_number}",
+    response_model=StatusView,
+    summary="The status view of one PO",
+    responses=problems(401, 404, 422),
+)
+def get_po(
+    po_number: str,
+    store: StoreDep,
+    db: DBDep,
+    tables: TablesDep,
+    as_of: Annotated[InstantText | None, AS_OF] = None,
+) -> dict[str, Any]:
+    if as_of is not None:
+        when = parse_instant("as_of", as_of)
+        facts = store.facts(po_number)
+        if not facts:
+            raise unknown_po(po_number)
+        if not any(f.time <= when for f in facts):
+            raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
+        view = dump(view_of(po_number, facts, as_of=when))
+        with db.read() as tx:
+            view["overdue"] = queries.overdue_as_of(tx, tables, po_number, when)
+        return view
+    with db.read() as tx:
+        found = queries.current_view(tx, tables, po_number)
+    if found is not None:
+        return found
+    # Recorded but not yet projected (the status projection lags a little): ask the store.
+    aggregate = store.get(po_number)
+    if aggregate is None:
+        raise unknown_po(po_number)
+    return dump(render(aggregate.state))
+
+
+@router.get(
+    "/pos",
+    response_model=StatusPage,
+    summary="A page of status views in PO-number order",
+    responses=problems(401, 422),
+)
+def list_pos(
+    db: DBDep,
+    tables: TablesDep,
+    status: Annotated[POStatus | None, Query(description="Only POs with this status.")] = None,
+    supplier: Annotated[str | None, Query(description="Only POs of this supplier id.")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only POs that are (true) or are not (false) overdue.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor)
+    with db.read() as tx:
+        items, more = queries.page_of_views(
+            tx,
+            tables,
+            status=status.value if status else None,
+            supplier=supplier,
+            overdue=overdue,
+            after=after,
+            limit=limit,
+        )
+    next_cursor = encode_cursor(items[-1]["po_number"]) if more and items else None
+    return {"items": items, "next_cursor": next_cursor}
