@@ -93,12 +93,19 @@ class Ingest:
 
     async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
         assert self.consumer is not None
+        unrecorded = []
         for tp in partitions:
             position = await self._store_call(
                 self.store.position, self.group, tp.topic, tp.partition
             )
-            if position is not None:
+            if position is None:
+                unrecorded.append(tp)
+            else:
                 self.consumer.seek(tp, position)
+        if unrecorded:
+            # The store is the truth: a partition it never recorded is read from its start,
+            # whatever Kafka's committed offset says (a new or rebuilt store re-ingests).
+            await self.consumer.seek_to_beginning(*unrecorded)
         log.info(
             "partitions assigned", partitions=[f"{tp.topic}:{tp.partition}" for tp in partitions]
         )

@@ -104,7 +104,7 @@ async def potrack_ingest(bootstrap: str, prefix: str, store_url: str, expected: 
         kafka_bootstrap_servers=bootstrap,
         store_url=store_url,
         topic_prefix=prefix,
-        consumer_group=f"{prefix}potrack",
+        consumer_group=f"{prefix}potrack-{uuid.uuid4().hex[:6]}",
         log_level="WARNING",
     )
     store = EventStore(store_url, cache_size=100_000)
