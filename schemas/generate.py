@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from schemas.events import DATA_MODELS, EVENT_MODELS, PO_NUMBER_MAX
 from schemas.status import EventType
-from schemas.topics import COMPACTED_TOPICS, INBOUND_TOPICS, Topic
+from schemas.topics import COMPACTED_TOPICS, INBOUND_TOPICS, TOPIC_OF_TYPE, Topic
 from schemas.views import Alert, Commitment, StatusView
 
 ROOT = Path(__file__).resolve().parent
@@ -43,17 +43,7 @@ CLOUDEVENTS_KAFKA_BINDING = (
     "https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md"
 )
 
-# CONTRACT §2: producers put each inbound type on this topic.
-INBOUND_ROUTES: dict[EventType, Topic] = {
-    EventType.APPROVED: Topic.DISTRIBUTION,
-    EventType.REVISED: Topic.DISTRIBUTION,
-    EventType.CANCELLED: Topic.DISTRIBUTION,
-    EventType.SENT: Topic.DISTRIBUTION,
-    EventType.DELIVERED: Topic.DELIVERY,
-    EventType.DELIVERY_FAILED: Topic.DELIVERY,
-    EventType.RECEIVED: Topic.DELIVERY,
-    EventType.ACKNOWLEDGED: Topic.ACKNOWLEDGMENT,
-}
+INBOUND_ROUTES = TOPIC_OF_TYPE
 
 INBOUND_SUMMARIES: dict[EventType, str] = {
     EventType.APPROVED: "PO approved; starts tracking; carries the distribution plan.",

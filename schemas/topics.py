@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from schemas.status import EventType
+
 
 class Topic(StrEnum):
     """Every topic potrack reads or writes (CONTRACT §2, §5)."""
@@ -18,3 +20,15 @@ class Topic(StrEnum):
 INBOUND_TOPICS: tuple[Topic, ...] = (Topic.DISTRIBUTION, Topic.DELIVERY, Topic.ACKNOWLEDGMENT)
 COMPACTED_TOPICS: tuple[Topic, ...] = (Topic.STATUS, Topic.COMMITMENTS)
 OUTBOUND_TOPICS: tuple[Topic, ...] = (Topic.STATUS, Topic.ALERTS, Topic.COMMITMENTS)
+
+# CONTRACT §2: producers put each inbound type on this topic.
+TOPIC_OF_TYPE: dict[EventType, Topic] = {
+    EventType.APPROVED: Topic.DISTRIBUTION,
+    EventType.REVISED: Topic.DISTRIBUTION,
+    EventType.CANCELLED: Topic.DISTRIBUTION,
+    EventType.SENT: Topic.DISTRIBUTION,
+    EventType.DELIVERED: Topic.DELIVERY,
+    EventType.DELIVERY_FAILED: Topic.DELIVERY,
+    EventType.RECEIVED: Topic.DELIVERY,
+    EventType.ACKNOWLEDGED: Topic.ACKNOWLEDGMENT,
+}

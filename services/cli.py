@@ -28,7 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Piped output is read by people too (less, CI logs): do not squeeze tables into 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 

@@ -1,5 +1,6 @@
 """Human output of the CLI: a status view as rich tables."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +13,10 @@ def _t(value: object) -> str:
     if value is None:
         return "-"
     return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else str(value)
+
+
+def _short(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%m-%d %H:%M") if value else "-"
 
 
 def print_view(view: StatusView, console: Console) -> None:
@@ -28,32 +33,19 @@ def print_view(view: StatusView, console: Console) -> None:
     for stale in view.stale_acknowledgments:
         head.add_row("stale ack", f"{stale.recipient} acknowledged revision {stale.revision}")
     console.print(head)
-    table = Table(title=f"recipients of revision {_t(view.revision)}")
-    for col in (
-        "recipient",
-        "kind",
-        "channel",
-        "status",
-        "sent",
-        "delivered",
-        "received",
-        "acknowledged",
-        "decision",
-        "failure",
-    ):
+    table = Table(title=f"recipients of revision {_t(view.revision)} (UTC)")
+    for col in ("recipient", "via", "status", "sent", "delivered", "received", "acked", "failure"):
         table.add_column(col)
     for r in view.recipients:
         failure = f"{r.failure.code or ''} {r.failure.reason or ''}".strip() if r.failure else "-"
         table.add_row(
-            r.id,
-            r.kind,
+            f"{r.id} ({r.kind})",
             r.channel,
             r.status,
-            _t(r.sent_at),
-            _t(r.delivered_at),
-            _t(r.received_at),
-            _t(r.acknowledged_at),
-            _t(r.decision),
+            _short(r.sent_at),
+            _short(r.delivered_at),
+            _short(r.received_at),
+            _short(r.acknowledged_at),
             failure,
         )
     console.print(table)

@@ -17,8 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
 from schemas.binding import STRUCTURED_CONTENT_TYPE
-from schemas.status import EventType
-from schemas.topics import Topic
+from schemas.topics import TOPIC_OF_TYPE, Topic
 from services.simulate_lifecycle import DAY, HOUR, MINUTE, Fact, lifecycle
 from services.simulate_profiles import SUPPLIERS
 
@@ -27,16 +26,7 @@ Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 OnSent = Callable[["SimEvent", RecordMetadata], None]
 Pending = list[tuple["asyncio.Future[RecordMetadata]", "SimEvent"]]
 
-TOPIC_OF = {
-    EventType.APPROVED: Topic.DISTRIBUTION,
-    EventType.REVISED: Topic.DISTRIBUTION,
-    EventType.CANCELLED: Topic.DISTRIBUTION,
-    EventType.SENT: Topic.DISTRIBUTION,
-    EventType.DELIVERED: Topic.DELIVERY,
-    EventType.DELIVERY_FAILED: Topic.DELIVERY,
-    EventType.RECEIVED: Topic.DELIVERY,
-    EventType.ACKNOWLEDGED: Topic.ACKNOWLEDGMENT,
-}
+TOPIC_OF = TOPIC_OF_TYPE
 EVENTS_PER_PO = 7.8  # mean length of a lifecycle(); sizes the rate at which POs start
 BATCH_BYTES = 256 * 1024  # per partition; aiokafka's 16 KiB default costs throughput
 HALF_DAY = DAY / 2  # historical: aim to have started enough POs about this long before `start`
