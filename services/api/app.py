@@ -2,9 +2,12 @@
 
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from projections.db import ViewDB
@@ -21,7 +24,7 @@ from services.api.routes import (
     pos,
     suppliers,
 )
-from services.api.security import require_token
+from services.api.security import require_token, require_token_or_query
 from services.api.summary import SummaryCache, build_summary
 from services.api.timing import LatencyMiddleware
 from services.settings import Settings
@@ -58,7 +61,9 @@ def create_app(
         title="potrack read API",
         version=_version(),
         description=DESCRIPTION,
-        docs_url="/docs",
+        # Served below behind the token: CONTRACT §6 leaves only /health and /ready open.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -78,7 +83,21 @@ def create_app(
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    _document_routes(app)
     return app
+
+
+def _document_routes(app: FastAPI) -> None:
+    guarded = [Depends(require_token_or_query)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guarded)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=guarded)
+    def swagger(token: str | None = None) -> HTMLResponse:
+        url = "/openapi.json" + (f"?{urlencode({'token': token})}" if token else "")
+        return get_swagger_ui_html(openapi_url=url, title=f"{app.title} docs")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Browsers cannot put a header on an EventSource or on a page they navigate to, so the
 dashboard pages and the SSE stream also take the token as a `?token=` query parameter
 (`http://host:8080/?token=...`); the page's JS then sends it as a bearer header.
-Static assets (CSS/JS, no data) are served without a token.
+Static assets (CSS/JS, no data) are served without a token; /openapi.json and /docs
+take the header or `?token=` like the pages.
 """
 
 import secrets

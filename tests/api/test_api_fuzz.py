@@ -27,9 +27,9 @@ STORE, DB = EventStore(SETTINGS.store_url), ViewDB(SETTINGS.store_url)
 APP = create_app(SETTINGS, STORE, DB)
 # The event stream never ends, and /ready answers 503 by design here (no Kafka): both have
 # their own tests (test_api_dashboard.py, test_api_ops.py).
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
-    path=["/events/stream", "/ready"]
-)
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", APP, headers={"Authorization": f"Bearer {TOKEN}"}
+).exclude(path=["/events/stream", "/ready"])
 
 
 @pytest.fixture(scope="module", autouse=True)

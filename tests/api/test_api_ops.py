@@ -27,6 +27,8 @@ GUARDED = [
     "/events/stream",
     "/",
     "/ui/po/PO-1001",
+    "/openapi.json",
+    "/docs",
 ]
 
 
