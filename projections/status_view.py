@@ -4,10 +4,9 @@ import json
 
 from projections.alerts_view import ALERTS_DDL, open_overdue
 from projections.db import Tx
-from projections.po_state import PoStateProjection
+from projections.po_state import Change, PoStateProjection, chunks, placeholders
 from projections.runner import Context
-from projections.status import PoState, render
-from schemas.recorded import Fact
+from projections.status import render
 from schemas.topics import Topic
 from schemas.views import dump
 
@@ -34,30 +33,42 @@ class StatusProjection(PoStateProjection):
         super().reset(tx)
         tx.execute("DELETE FROM po_status")
 
-    def changed(
-        self, tx: Tx, before: PoState | None, after: PoState, facts: list[Fact], ctx: Context
-    ) -> None:
-        # Lock the row first: the alerts projection flips `overdue` in place, and reading the
-        # alerts only after holding the row means neither side overwrites the other's news.
-        tx.execute("UPDATE po_status SET view = view WHERE po_number = ?", (after.po_number,))
-        overdue = after.po_number in open_overdue(tx, [after.po_number])
-        view = dump(render(after, overdue=overdue))
-        tx.execute(
+    keeps_before = False
+
+    def changed_batch(self, tx: Tx, changes: list[Change], ctx: Context) -> None:
+        pos = sorted(c.after.po_number for c in changes)
+        # Lock the rows first: the alerts projection flips `overdue` in place, and reading
+        # the alerts only after holding the rows means neither side overwrites the other.
+        for part in chunks(pos):
+            tx.execute(
+                f"UPDATE po_status SET view = view WHERE po_number IN ({placeholders(part)})", part
+            )
+        overdue: set[str] = set()
+        for part in chunks(pos):
+            overdue |= open_overdue(tx, list(part))
+        rows = []
+        for change in changes:
+            po = change.after.po_number
+            view = dump(render(change.after, overdue=po in overdue))
+            rows.append(
+                (
+                    po,
+                    view["status"],
+                    view["supplier_id"],
+                    view["revision"],
+                    view["version"],
+                    view["updated_at"],
+                    json.dumps(view, separators=(",", ":")),
+                )
+            )
+            # One record per batch per PO: the latest version is what a compacted topic keeps.
+            ctx.emit(Topic.STATUS, po, STATUS_EVENT, view)
+        tx.executemany(
             "INSERT INTO po_status"
             " (po_number, status, supplier_id, revision, version, updated_at, view)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (po_number) DO UPDATE SET"
             " status = excluded.status, supplier_id = excluded.supplier_id,"
             " revision = excluded.revision, version = excluded.version,"
             " updated_at = excluded.updated_at, view = excluded.view",
-            (
-                after.po_number,
-                view["status"],
-                view["supplier_id"],
-                view["revision"],
-                view["version"],
-                view["updated_at"],
-                json.dumps(view, separators=(",", ":")),
-            ),
+            rows,
         )
-        # One record per batch per PO: the latest version is what a compacted topic keeps.
-        ctx.emit(Topic.STATUS, after.po_number, STATUS_EVENT, view)

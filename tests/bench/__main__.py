@@ -93,7 +93,7 @@ async def main() -> None:
         lat = await api.api_latency(stores["SQLite"])
         show(
             [
-                f"### Read API, 50 concurrent clients, {lat['requests']} requests each, same app",
+                f"### Read API, 50 concurrent clients, {lat['requests']} requests in all, same app",
                 "",
                 "| endpoint | p50 ms | p99 ms |",
                 "|---|---|---|",
