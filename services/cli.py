@@ -340,6 +340,7 @@ def simulate(
     import random
     from datetime import UTC
 
+    from services.kafka import ensure_topics, with_broker_retry
     from services.simulate import generate, publish
 
     if mode not in ("live", "historical"):
@@ -359,17 +360,21 @@ def simulate(
         f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}",
         highlight=False,
     )
-    try:
-        counts = asyncio.run(
-            publish(
-                stream,
-                s.kafka_bootstrap_servers,
-                rate=rate or None,
-                topic_prefix=s.topic_prefix,
-                follow_event_time=mode == "live",
-            )
+
+    async def send() -> dict[str, int]:
+        # Topics first, with potrack's settings, rather than auto-created with the broker's.
+        await with_broker_retry("create topics", lambda: ensure_topics(s), attempts=3)
+        return await publish(
+            stream,
+            s.kafka_bootstrap_servers,
+            rate=rate or None,
+            topic_prefix=s.topic_prefix,
+            follow_event_time=mode == "live",
         )
-    except KafkaError as exc:
+
+    try:
+        counts = asyncio.run(send())
+    except (KafkaError, OSError) as exc:
         fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {exc}")
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

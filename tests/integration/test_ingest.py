@@ -240,3 +240,24 @@ async def test_sigkill_during_a_stream_of_ten_thousand_events_loses_and_duplicat
             assert aggregate is not None and aggregate.version == 5
     finally:
         store.close()
+
+
+async def test_sigterm_finishes_the_batch_in_hand_and_exits_cleanly(
+    kafka_bootstrap: str, store_url: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    records, distinct = stream(topic_prefix, 400, seed=3)
+    env = potrack_env(kafka_bootstrap, store_url, topic_prefix, POTRACK_BATCH_MAX_RECORDS="200")
+    log = tmp_path / "ingest.log"
+    await produce(kafka_bootstrap, records)
+    with potrack(["ingest"], env, log) as proc:
+        await asyncio.to_thread(wait_for, lambda: recorded(store_url) > 0, 60, 0.05, "a batch")
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 30)
+    assert code == 0
+    assert "ingest stopped" in log.read_text()
+    stopped_at = recorded(store_url)
+    assert 0 < stopped_at <= distinct
+    with potrack(["ingest"], env, log):  # the rest, once and only once, after a restart
+        await asyncio.to_thread(wait_for, lambda: recorded(store_url) >= distinct, 90, 0.5)
+        await asyncio.sleep(1)
+    assert recorded(store_url) == distinct
