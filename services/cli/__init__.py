@@ -1,0 +1,10 @@
+"""The `potrack` command line (CONTRACT §7): thin wrappers over the services."""
+
+from services.cli import read, serve, tools  # noqa: F401 - importing registers the commands
+from services.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

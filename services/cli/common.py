@@ -1,0 +1,91 @@
+"""Shared pieces of the `potrack` command line: the app, settings, one-line errors."""
+
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from eventsourcing.persistence import PersistenceError
+from rich.console import Console
+
+from services.logging import configure
+from services.settings import Settings
+from services.store import EventStore
+
+if TYPE_CHECKING:
+    from projections.db import ViewDB
+
+app = typer.Typer(
+    help="potrack: purchase order distribution tracking on Kafka.\n\n"
+    "Settings come from POTRACK_* environment variables "
+    "(POTRACK_KAFKA_BOOTSTRAP_SERVERS, POTRACK_STORE_URL, ...).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# Piped output is read by people too (less, CI logs): do not squeeze tables into 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    s = Settings()
+    configure(s.log_level, s.log_format)
+    return s
+
+
+def open_store(s: Settings, cache_size: int = 0) -> EventStore:
+    try:
+        return EventStore(s.store_url, cache_size=cache_size)
+    except (PersistenceError, OSError, ValueError) as exc:
+        fail(f"cannot open the event store {redact(s.store_url)}: {exc}")
+
+
+def redact(url: str) -> str:
+    """A store URL without its password, for messages."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('@', 1)[1]}"
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"not an RFC 3339 time: {value!r}", 2)
+    if parsed.tzinfo is None:
+        fail(f"the time needs an offset (e.g. Z or +01:00): {value!r}", 2)
+    return parsed
+
+
+Names = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Projections: status, audit, alerts, performance, commitments (all if none)."
+    ),
+]
+
+
+def open_views(s: Settings) -> "ViewDB":
+    from projections.db import ViewDB
+
+    try:
+        return ViewDB(s.store_url)
+    except Exception as exc:
+        fail(f"cannot open the views database {redact(s.store_url)}: {exc}")
+
+
+def check_names(names: list[str] | None) -> list[str] | None:
+    from services.wiring import PROJECTION_NAMES
+
+    unknown = sorted(set(names or ()) - set(PROJECTION_NAMES))
+    if unknown:
+        fail(f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTION_NAMES)}", 2)
+    return names or None

@@ -1,0 +1,101 @@
+"""`potrack simulate` and `potrack schemas`."""
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from aiokafka.errors import KafkaError
+
+from services.cli.common import app, err, fail, out, settings
+
+
+@app.command()
+def simulate(
+    count: Annotated[int, typer.Option(min=1, help="How many events to publish.")] = 20_000,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Events per second; 0 publishes as fast as possible.")
+    ] = 50.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: a new one each run).")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="live (event times now) or historical (spread over --days).")
+    ] = "live",
+    days: Annotated[float, typer.Option(min=0.1, help="History length in historical mode.")] = 30.0,
+    bad_fraction: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of broken messages.")
+    ] = 0.005,
+) -> None:
+    """Publish realistic traffic: many suppliers, bounces, retries, change orders, stale acks.
+
+    Examples: potrack simulate --rate 100
+    | potrack simulate --mode historical --count 50000 --rate 0
+    """
+    import random
+    from datetime import UTC
+
+    from services.kafka import ensure_topics, with_broker_retry
+    from services.simulate import generate, publish
+
+    if mode not in ("live", "historical"):
+        fail(f"unknown mode {mode!r}: use live or historical", 2)
+    s = settings()
+    chosen = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    stream = generate(
+        chosen,
+        count,
+        datetime.now(UTC),
+        time_mode=mode,  # type: ignore[arg-type]
+        days=days,
+        live_rate=rate or 50.0,
+        bad_fraction=bad_fraction,
+    )
+    err.print(
+        f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}",
+        highlight=False,
+    )
+
+    async def send() -> dict[str, int]:
+        # Topics first, with potrack's settings, rather than auto-created with the broker's.
+        await with_broker_retry("create topics", lambda: ensure_topics(s), attempts=3)
+        return await publish(
+            stream,
+            s.kafka_bootstrap_servers,
+            rate=rate or None,
+            topic_prefix=s.topic_prefix,
+            follow_event_time=mode == "live",
+        )
+
+    try:
+        counts = asyncio.run(send())
+    except (KafkaError, OSError) as exc:
+        fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {exc}")
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+@app.command()
+def schemas(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report stale files (exit 1).")
+    ] = False,
+) -> None:
+    """Write the JSON Schemas, the AsyncAPI and the OpenAPI documents into schemas/.
+
+    Example: potrack schemas --check
+    """
+    from schemas.generate import main as generate_main
+    from services.api.openapi import DEFAULT_PATH, render_openapi
+
+    code = generate_main(["--check"] if check else [])
+    openapi = render_openapi()
+    if check:
+        if not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
+            err.print("stale: schemas/openapi.json (regenerate with: potrack schemas)")
+            code = 1
+    elif not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
+        DEFAULT_PATH.write_text(openapi, encoding="utf-8")
+        out.print("wrote schemas/openapi.json")
+    raise typer.Exit(code)
