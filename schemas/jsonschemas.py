@@ -1,0 +1,151 @@
+"""JSON Schemas of every message, and the constants the AsyncAPI document shares."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from schemas.events import DATA_MODELS, EVENT_MODELS
+from schemas.status import EventType
+from schemas.topics import TOPIC_OF_TYPE, Topic
+from schemas.views import Alert, Commitment, StatusView
+
+ROOT = Path(__file__).resolve().parent
+JSONSCHEMA_DIR = "jsonschema"
+ASYNCAPI_FILE = "asyncapi.json"
+REGENERATE = "make schemas  (or: python -m schemas.generate)"
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+CONTRACT_VERSION = "1.0.0"
+KAFKA_BINDING_VERSION = "0.5.0"
+OUTBOUND_SOURCE = "urn:potrack"
+STRUCTURED = "application/cloudevents+json"
+CLOUDEVENTS_KAFKA_BINDING = (
+    "https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md"
+)
+
+INBOUND_ROUTES = TOPIC_OF_TYPE
+
+INBOUND_SUMMARIES: dict[EventType, str] = {
+    EventType.APPROVED: "PO approved; starts tracking; carries the distribution plan.",
+    EventType.REVISED: "Change order: a new revision to re-distribute and re-acknowledge.",
+    EventType.CANCELLED: "PO cancelled.",
+    EventType.SENT: "A gateway sent the PO to one recipient.",
+    EventType.DELIVERED: "Transport evidence that it arrived (SMTP 250 / DSN, AS2 MDN, 2xx).",
+    EventType.DELIVERY_FAILED: "Transport failure; `permanent` says whether retries stop.",
+    EventType.RECEIVED: "The recipient's side took it in (read receipt, 997/CONTRL, portal).",
+    EventType.ACKNOWLEDGED: "Business response (X12 855, EDIFACT ORDRSP, cXML, portal).",
+}
+
+TOPIC_DESCRIPTIONS: dict[Topic, str] = {
+    Topic.DISTRIBUTION: "Approvals, change orders, cancellations and sends.",
+    Topic.DELIVERY: "Transport evidence: deliveries, delivery failures and receipts.",
+    Topic.ACKNOWLEDGMENT: "Business acknowledgments of suppliers.",
+    Topic.STATUS: "Compacted: the latest status view of every PO (CONTRACT §6), keyed by PO.",
+    Topic.ALERTS: "Alerts raised and resolved on event-time deadlines.",
+    Topic.COMMITMENTS: "Compacted: the finance commitment of every PO, keyed by PO.",
+    Topic.DEADLETTER: "Inbound messages that could not be accepted, unchanged (CONTRACT §4).",
+}
+
+
+class OutboundEnvelope(BaseModel):
+    """A structured-mode CloudEvent published by potrack."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    specversion: Literal["1.0"]
+    id: str = Field(description="Derived from the content: a re-sent message keeps its id.")
+    source: Literal["urn:potrack"]
+    subject: str = Field(description="The PO number (also the Kafka key).")
+    time: datetime
+    datacontenttype: Literal["application/json"] = "application/json"
+
+
+def _outbound(name: str, event_type: str, data: type[BaseModel]) -> type[BaseModel]:
+    fields: dict[str, Any] = {"type": (Literal[event_type], ...), "data": (data, ...)}
+    model: type[BaseModel] = create_model(
+        name,
+        __base__=OutboundEnvelope,
+        __doc__=f"The `{event_type}` CloudEvent potrack publishes (structured mode).",
+        **fields,
+    )
+    return model
+
+
+# Outbound type -> (topic, CloudEvent model, data model, summary)
+OUTBOUND: dict[str, tuple[Topic, type[BaseModel], type[BaseModel], str]] = {
+    "po.status": (
+        Topic.STATUS,
+        _outbound("PoStatusEvent", "po.status", StatusView),
+        StatusView,
+        "The status view of one PO; `version` rises by one per accepted event.",
+    ),
+    "po.alert.raised": (
+        Topic.ALERTS,
+        _outbound("PoAlertRaised", "po.alert.raised", Alert),
+        Alert,
+        "An alert was raised.",
+    ),
+    "po.alert.resolved": (
+        Topic.ALERTS,
+        _outbound("PoAlertResolved", "po.alert.resolved", Alert),
+        Alert,
+        "An alert was resolved: the fact it waited for was recorded, or the PO cancelled.",
+    ),
+    "po.commitment": (
+        Topic.COMMITMENTS,
+        _outbound("PoCommitmentEvent", "po.commitment", Commitment),
+        Commitment,
+        "The finance commitment of one PO.",
+    ),
+}
+
+# The outbound data file of a type: the two alert types share theirs.
+OUTBOUND_DATA_FILES: dict[str, str] = {
+    "po.status": "po.status.data.json",
+    "po.alert.raised": "po.alert.data.json",
+    "po.alert.resolved": "po.alert.data.json",
+    "po.commitment": "po.commitment.data.json",
+}
+
+DEADLETTER_HEADERS: dict[str, dict[str, Any]] = {
+    "potrack-error": {"type": "string", "description": "Why it was refused, for a person."},
+    "potrack-source-topic": {
+        "type": "string",
+        "description": "The topic it was read from: one of the inbound topics, with any "
+        "POTRACK_TOPIC_PREFIX.",
+    },
+    "potrack-source-partition": {
+        "type": "string",
+        "pattern": "^[0-9]+$",
+        "description": "Its partition, as decimal text.",
+    },
+    "potrack-source-offset": {
+        "type": "string",
+        "pattern": "^[0-9]+$",
+        "description": "Its offset, as decimal text.",
+    },
+}
+
+
+# --- JSON Schema -----------------------------------------------------------------------------
+
+
+def _schema(model: type[BaseModel], mode: Literal["validation", "serialization"]) -> dict[str, Any]:
+    return {"$schema": JSON_SCHEMA_DIALECT, **model.model_json_schema(mode=mode)}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """File name (under jsonschema/) -> schema, for every message potrack reads or writes."""
+    files: dict[str, dict[str, Any]] = {}
+    for event_type, model in EVENT_MODELS.items():
+        files[f"{event_type}.json"] = _schema(model, "validation")
+        files[f"{event_type}.data.json"] = _schema(DATA_MODELS[event_type], "validation")
+    for outbound_type, (_topic, event_model, data_model, _summary) in OUTBOUND.items():
+        files[f"{outbound_type}.json"] = _schema(event_model, "serialization")
+        files[OUTBOUND_DATA_FILES[outbound_type]] = _schema(data_model, "serialization")
+    return files
+
+
+# --- AsyncAPI 3.0 ----------------------------------------------------------------------------
