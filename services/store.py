@@ -8,6 +8,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -15,35 +16,43 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
-    JSONTranscoder,
     Notification,
     ProcessRecorder,
     Tracking,
-    Transcoding,
+    Transcoder,
 )
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
+from pydantic import BaseModel, ConfigDict
 
 from schemas.recorded import Fact
 from services.domain import PurchaseOrder, po_id
 
 
-class FactAsJSON(Transcoding):
-    """A fact as one JSON string inside the stored event.
+class StoredState(BaseModel):
+    """The state of every stored PO event: when, the fact, and the creation attributes.
 
-    A string, not a nested object, so that reading the log parses it once with pydantic's
-    JSON parser instead of walking every nested dict through the transcoder's object hook
-    (about twice as fast to replay).
+    The aggregate has exactly two event classes (Started, FactRecorded), so their state is
+    one pydantic model, encoded and parsed whole by pydantic's JSON code instead of the
+    library's generic transcoder (which walks every nested dict in Python): about twice
+    as fast to write and to replay.
     """
 
-    type = Fact
-    name = "potrack_fact_json"
+    model_config = ConfigDict(extra="forbid")
 
-    def encode(self, obj: Fact) -> str:
-        return obj.model_dump_json()
+    timestamp: datetime
+    fact: Fact
+    po_number: str | None = None
+    originator_topic: str | None = None
 
-    def decode(self, data: str) -> Fact:
-        return Fact.model_validate_json(data)
+
+class StateTranscoder(Transcoder):
+    def encode(self, obj: Any) -> bytes:
+        return StoredState.model_validate(obj).model_dump_json(exclude_none=True).encode()
+
+    def decode(self, data: bytes) -> Any:
+        state = StoredState.model_validate_json(data)
+        return {k: v for k, v in state.__dict__.items() if v is not None}
 
 
 class _MultiTracking:
@@ -67,9 +76,8 @@ class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):  # type: i
 class PotrackApplication(Application[UUID]):
     name = "potrack"
 
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(FactAsJSON())
+    def construct_transcoder(self) -> Transcoder:
+        return StateTranscoder()
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
