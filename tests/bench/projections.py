@@ -3,6 +3,8 @@
 import asyncio
 import json
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections import defaultdict
@@ -38,6 +40,15 @@ def raw_read_rate(store_url: str) -> tuple[float, float]:
         return select, decoded / (time.perf_counter() - started)
     finally:
         store.close()
+
+
+def in_fresh_process(function: str, store_url: str) -> object:
+    """Run `function(store_url)` of this module in a new interpreter, as `potrack replay` runs:
+    the benchmark's own heap (50k simulated events) would otherwise slow the garbage
+    collector and understate the figure."""
+    code = f"import json, {__name__} as m; print(json.dumps(m.{function}({store_url!r})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def status_rebuild_rate(store_url: str) -> float:
