@@ -78,7 +78,6 @@ run: venv kafka-up
 	@$(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30
 	@$(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT; \
-	  echo "potrack: dashboard on http://$${POTRACK_API_HOST:-127.0.0.1}:$${POTRACK_API_PORT:-8080}/"; \
 	  $(BIN)/potrack run
 
 clean: kafka-down
