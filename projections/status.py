@@ -41,6 +41,8 @@ class Ack(BaseModel):
 
 
 class LastFailure(BaseModel):
+    """The failure a recipient shows: the latest permanent one, else the latest transient."""
+
     order: Order
     failure: Failure
 
@@ -118,7 +120,13 @@ def evolve(state: PoState, fact: Fact) -> PoState:
     elif fact.type is EventType.DELIVERY_FAILED:
         if payload.permanent:
             track.failed_at = _earliest(track.failed_at, fact.time)
-        if track.last_failure is None or track.last_failure.order < fact.order:
+        # The failure shown is the latest permanent one, else the latest transient one: a
+        # retry that fails transiently must not hide why the recipient is `failed`.
+        shown = track.last_failure
+        if shown is None or (shown.failure.permanent, shown.order) < (
+            payload.permanent,
+            fact.order,
+        ):
             failure = Failure(
                 permanent=payload.permanent,
                 at=fact.time,

@@ -148,6 +148,18 @@ def test_a_transient_failure_changes_no_status() -> None:
     assert failure is not None and failure.permanent is False
 
 
+def test_a_failed_recipient_shows_its_permanent_failure_even_after_a_transient_one() -> None:
+    v = view(
+        approved(),
+        failed("S1", time=2, code="5.1.1"),
+        failed("S1", time=3, permanent=False, code="4.4.1"),
+    )
+
+    assert status(v) is RecipientStatus.FAILED
+    failure = row(v, "S1").failure
+    assert failure is not None and (failure.permanent, failure.code) == (True, "5.1.1")
+
+
 def test_a_transient_failure_alone_leaves_a_recipient_pending() -> None:
     v = view(approved(), failed("S1", time=2, permanent=False))
 
