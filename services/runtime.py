@@ -1,11 +1,25 @@
 """Process plumbing: run async services until SIGTERM/SIGINT, then let them finish cleanly."""
 
 import asyncio
+import gc
 import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 Service = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+# Every event allocates a small graph of pydantic objects, which triggers the cyclic
+# garbage collector every 700 allocations by default: rarer young collections made ingest
+# 35-45 % faster in the benchmark, at the price of a little more short-lived memory.
+GC_THRESHOLDS = (20_000, 50, 50)
+
+
+def tune_gc() -> None:
+    """For throughput-bound processes: fewer young-generation collections, and the objects
+    alive after start-up (modules, settings) moved out of the collector's way."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def run_until_signalled(*services: Service) -> None:

@@ -9,6 +9,7 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from services.logging import configure
+from services.runtime import tune_gc
 from services.settings import Settings
 from services.store import EventStore
 
@@ -33,6 +34,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def settings() -> Settings:
+    tune_gc()
     s = Settings()
     configure(s.log_level, s.log_format)
     return s

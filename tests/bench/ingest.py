@@ -15,6 +15,7 @@ from schemas.topics import INBOUND_TOPICS
 from services.domain import PurchaseOrder
 from services.ingest import Ingest
 from services.kafka import ensure_topics
+from services.runtime import tune_gc
 from services.settings import Settings
 from services.simulate import SimEvent, generate, publish
 from services.store import EventStore, position_name
@@ -107,6 +108,7 @@ async def potrack_ingest(bootstrap: str, prefix: str, store_url: str, expected: 
         consumer_group=f"{prefix}potrack-{uuid.uuid4().hex[:6]}",
         log_level="WARNING",
     )
+    tune_gc()  # as every potrack command does
     store = EventStore(store_url, cache_size=100_000)
     ingest = Ingest(settings, store)
     stop = asyncio.Event()

@@ -21,6 +21,7 @@ from schemas.topics import Topic
 from services.ingest import Ingest
 from services.kafka import ensure_topics
 from services.replay import rebuild
+from services.runtime import tune_gc
 from services.settings import Settings
 from services.simulate import encode, generate
 from services.store import EventStore
@@ -52,6 +53,7 @@ def in_fresh_process(function: str, store_url: str) -> object:
 
 
 def status_rebuild_rate(store_url: str) -> float:
+    tune_gc()  # as every potrack command does
     store, db = EventStore(store_url), ViewDB(store_url)
     try:
         runner = Runner(StatusProjection(), store, db, batch=2000)
