@@ -42,6 +42,8 @@ def _json(value: bytes, what: str) -> Any:
         return json.loads(value, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInput(f"{what} is not JSON: {exc}") from exc
+    except RecursionError as exc:  # a small value can nest deeper than the parser recurses
+        raise BadInput(f"{what} is JSON nested too deeply to read") from exc
 
 
 def _attributes(value: bytes | None, headers: Mapping[str, str]) -> dict[str, Any]:

@@ -55,6 +55,10 @@ def split(records: dict[TopicPartition, list[ConsumerRecord]], now: datetime) ->
             except BadInput as exc:
                 batch.dead.append((record, str(exc)))
                 continue
+            except Exception as exc:
+                # A message that trips a bug in decoding is dead-lettered, not retried forever.
+                batch.dead.append((record, f"could not be decoded ({type(exc).__name__}: {exc})"))
+                continue
             batch.facts.append(
                 Fact.from_event(
                     event,

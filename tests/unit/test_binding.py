@@ -385,3 +385,8 @@ def test_a_time_whose_utc_instant_is_off_the_calendar_is_refused(time: str) -> N
     # projections/alerts.py `_utc`) raises OverflowError: an accepted poison pill.
     with pytest.raises(BadInput, match="time"):
         decode(record(EventType.SENT, PO, SENT, time=time), None)
+
+
+def test_json_nested_too_deeply_to_parse_is_bad_input_not_a_crash() -> None:
+    with pytest.raises(BadInput, match="nested too deeply"):
+        decode(b"[" * 200_000 + b"]" * 200_000, None)
