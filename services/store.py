@@ -5,7 +5,7 @@ positions in one transaction; that is what makes ingest exactly-once.
 """
 
 import contextlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,6 +126,9 @@ class Recorded:
     duplicates: int
 
 
+RECENT_FACTS = 20_000  # a few batches of every projection running in this process
+
+
 def position_name(group: str, topic: str, partition: int) -> str:
     return f"kafka:{group}:{topic}:{partition}"
 
@@ -137,6 +140,7 @@ class EventStore:
         self.url = url
         self.app = PotrackApplication(env=store_environment(url, cache_size=cache_size))
         self.recorder: ProcessRecorder = self.app.recorder  # type: ignore[assignment]
+        self._recent: OrderedDict[int, Fact] = OrderedDict()
 
     def close(self) -> None:
         self.app.close()
@@ -245,7 +249,16 @@ class EventStore:
         return list(self.recorder.select_notifications(start=after + 1, limit=limit))
 
     def fact_of(self, notification: Notification) -> Fact:
-        return self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined]
+        """The fact of a notification. Recently decoded facts are kept: projections in one
+        process read the same notifications, and a fact (with its typed payload) is immutable,
+        so each is decoded once rather than once per projection."""
+        fact = self._recent.get(notification.id)
+        if fact is None:
+            fact = self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined]
+            self._recent[notification.id] = fact
+            if len(self._recent) > RECENT_FACTS:
+                self._recent.popitem(last=False)
+        return fact
 
     def iter_facts(self, *, after: int = 0, batch: int = 5000) -> Iterator[tuple[int, Fact]]:
         """Every fact in global (notification) order, with its notification id."""
