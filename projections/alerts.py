@@ -1,6 +1,6 @@
 """Delay alerts of one PO (CONTRACT §5): pure functions of its state, the SLA and a clock."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -167,7 +167,9 @@ def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
     return found
 
 
-def expected_alerts(state: PoState, sla: SlaPolicy, clock: datetime) -> dict[str, Alert]:
+def expected_alerts(
+    state: PoState, sla: SlaPolicy, clock: datetime, due: Sequence[Deadline] | None = None
+) -> dict[str, Alert]:
     """Every alert (open or resolved) the PO has at `clock`, by alert id.
 
     Overdue kinds depend on the clock; the others only on recorded facts. Each resolves
@@ -175,7 +177,7 @@ def expected_alerts(state: PoState, sla: SlaPolicy, clock: datetime) -> dict[str
     """
     if state.approved_at is None:
         return {}
-    found = [_overdue(state, d, clock) for d in deadlines(state, sla)]
+    found = [_overdue(state, d, clock) for d in (deadlines(state, sla) if due is None else due)]
     for revision in sorted(state.plans):
         found.extend(_recipient_alerts(state, revision))
     return {a.alert_id: a for a in found if a is not None}
@@ -226,10 +228,12 @@ def transitions(
     return changes
 
 
-def next_check(state: PoState, sla: SlaPolicy, clock: datetime) -> datetime | None:
+def next_check(
+    state: PoState, sla: SlaPolicy, clock: datetime, due: Sequence[Deadline] | None = None
+) -> datetime | None:
     """The earliest time after `clock` at which the alerts change with no new fact."""
     times: list[datetime] = []
-    for deadline in deadlines(state, sla):
+    for deadline in deadlines(state, sla) if due is None else due:
         closed = deadline.closed_at
         for at in (deadline.due, deadline.critical_at()):
             if at > clock and (closed is None or closed > at):
@@ -253,7 +257,11 @@ class Evaluation:
 
 
 def evaluate(
-    previous: Mapping[str, tuple[Alert, int]], state: PoState, sla: SlaPolicy, clock: datetime
+    previous: Mapping[str, tuple[Alert, int]],
+    state: PoState,
+    sla: SlaPolicy,
+    clock: datetime,
+    due: Sequence[Deadline] | None = None,
 ) -> Evaluation:
     """From the stored (alert, episode) pairs to the alerts at `clock` and what changed.
 
@@ -263,7 +271,7 @@ def evaluate(
     """
     before = {key: alert for key, (alert, _) in previous.items()}
     episodes = {key: episode for key, (_, episode) in previous.items()}
-    after = settle(before, expected_alerts(state, sla, clock), state)
+    after = settle(before, expected_alerts(state, sla, clock, due), state)
     changed = []
     for key, alert in sorted(after.items()):
         old = before.get(key)

@@ -13,6 +13,7 @@ from typing import Any
 
 from projections.alerts import OVERDUE_KINDS, evaluate, is_overdue, next_check
 from projections.db import Tx, ViewDB
+from projections.deadlines import deadlines
 from projections.po_state import PoStateProjection
 from projections.runner import Context, enqueue, position, setup_runner_tables
 from projections.sla import SlaPolicy
@@ -183,11 +184,12 @@ class AlertsProjection(PoStateProjection):
         tx.execute("DELETE FROM alerts_due WHERE po_number = ?", (po,))
         if state is None:
             return
-        if (check := next_check(state, self.sla, now)) is not None:
+        due = deadlines(state, self.sla)  # once, for the next check and the alerts
+        if (check := next_check(state, self.sla, now, due)) is not None:
             tx.execute(_DUE, (po, _text(check)))
         rows = tx.all("SELECT alert_id, episode, alert FROM alerts WHERE po_number = ?", (po,))
         stored = {r["alert_id"]: (_alert(r["alert"]), r["episode"]) for r in rows}
-        result = evaluate(stored, state, self.sla, now)
+        result = evaluate(stored, state, self.sla, now, due)
         for alert, episode in result.changed:
             _store(tx, alert, episode)
         for transition, alert, label in result.publish:
@@ -196,7 +198,7 @@ class AlertsProjection(PoStateProjection):
             _sync_status(run, po, is_overdue(result.alerts))
 
     def _publish(self, run: _Pass, transition: str, alert: Alert, label: str) -> None:
-        # Without publishing nothing goes out, so nothing is noted as sent.
+        """Emit unless the ledger has it; without publishing nothing is noted as sent."""
         key = (alert.alert_id, label, alert.severity)
         if run.ctx.publish and run.tx.execute(_LEDGER, key):
             kind = RESOLVED if transition == "resolved" else RAISED
