@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-from-pyproject
 KAFKA := services/broker/kafka.sh
 KAFKA_PORT ?= 9092
 PYTEST_ARGS ?=
+# The exactly-once path: ingest, the store, the projection runner and tables, the outbox.
+STRICT := services/ingest services/store services/workers/outbox.py services/retry.py \
+  projections/runner.py projections/tables
 
 .PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt schemas bench run clean
 
@@ -54,6 +57,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy schemas services projections
+	$(BIN)/mypy --strict $(STRICT)
 	$(BIN)/potrack schemas --check
 
 fmt: venv

@@ -1,4 +1,4 @@
-"""Delay alerts of one PO (CONTRACT §5): pure functions of its state, the SLA and a clock."""
+"""Delay alerts of one PO (docs/contract.md §5): pure functions of state, SLA and a clock."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from projections.deadlines import Deadline, deadlines, delivered_at
+from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
-from projections.status import PoState, Track
 from schemas.status import Decision, RecipientKind
 from schemas.views import Alert, AlertKind, Severity
 
@@ -16,7 +16,6 @@ OVERDUE: dict[str, AlertKind] = {
     "delivery": "delivery_overdue",
     "acknowledgment": "acknowledgment_overdue",
 }
-OVERDUE_KINDS: tuple[AlertKind, ...] = tuple(OVERDUE.values())
 WITHDRAWN = "withdrawn: a fact recorded late shows it never applied"
 DECISIONS: dict[Decision, tuple[AlertKind, Severity]] = {
     Decision.REJECTED: ("acknowledgment_rejected", "critical"),
@@ -242,11 +241,6 @@ def next_check(
         if closed is not None and closed > clock and closed > deadline.due:
             times.append(closed)
     return min(times, default=None)
-
-
-def is_overdue(alerts: Mapping[str, Alert]) -> bool:
-    """Whether a delivery or acknowledgment overdue alert is open: the §6 `overdue` flag."""
-    return any(a.kind in OVERDUE_KINDS and a.resolved_at is None for a in alerts.values())
 
 
 @dataclass(frozen=True)

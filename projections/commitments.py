@@ -1,4 +1,4 @@
-"""Finance commitment of a PO (CONTRACT §5) from its folded state (pure; no I/O, no clock).
+"""Finance commitment of a PO (docs/contract.md §5) from its folded state (pure; no I/O, no clock).
 
 States, first match wins, always about the current revision:
 - `cancelled`: the PO was cancelled; amount = its total, no payment date expected.
@@ -21,7 +21,7 @@ else the latest need-by date of the PO lines, plus payment_terms_days; None with
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from projections.status import Ack, PoState
+from projections.fold import Ack, PoState
 from schemas.events import AcknowledgedLine, RevisedData
 from schemas.status import Decision, LineDecision, RecipientKind
 from schemas.views import Commitment, CommitmentState

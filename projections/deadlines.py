@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
-from projections.status import PoState, Track
 from schemas.status import RecipientKind
 
 DeadlineKind = Literal["delivery", "acknowledgment"]
@@ -37,6 +37,11 @@ class Deadline:
         times = [t for t in (self.met_at, self.void_at) if t is not None]
         return min(times) if times else None
 
+    def missed_at(self, at: datetime) -> bool:
+        """Due at or before `at` and neither met nor void by then: an open overdue alert."""
+        closed = self.closed_at
+        return self.due <= at and (closed is None or closed > at)
+
     def critical_at(self) -> datetime:
         """'Twice overdue': as long again past the due time as the window itself."""
         return self.due + (self.due - self.start)
@@ -48,11 +53,11 @@ def _earliest(*times: datetime | None) -> datetime | None:
 
 
 def delivered_at(track: Track | None) -> datetime | None:
+    """When the recipient first had it: the earliest delivery, receipt or acknowledgment
+    (the first acknowledgment, not the one that counts: a later one must not undo it)."""
     if track is None:
         return None
-    return _earliest(
-        track.delivered_at, track.received_at, track.ack.order[0] if track.ack else None
-    )
+    return _earliest(track.delivered_at, track.received_at, track.first_ack_at)
 
 
 def deadlines(state: PoState, sla: SlaPolicy) -> list[Deadline]:

@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from projections.deadlines import Deadline, deadlines
+from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
-from projections.status import PoState, Track
 from schemas.status import RecipientKind
 
 

@@ -1,38 +1,43 @@
-"""The generic projection runner: notification log -> view rows + position, one transaction.
+"""The projection runner: applies the notification log to one projection, exactly once.
 
-A projection is pure where it matters (its rules live in pure functions); the runner
-owns the I/O: it reads a batch of facts after the stored position, lets the projection
-write its rows and queue outbound messages (the outbox) in the same transaction as the
-new position, and retries from the stored position after any crash.
+A projection's rows, its outbound records (the outbox) and its position in the log are
+written in ONE transaction, so after a crash it resumes from the stored position and
+nothing is applied twice. The runner reads the log through `NotificationLog` (the event
+store implements it) and writes through `Database` (the views adapter implements it).
 """
 
-import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from projections.db import Tx, ViewDB
+from projections.tables import Database, Tx, ddl, positions
+from projections.tables.positions import Message
 from schemas.recorded import Fact
-from services.store import EventStore
 
-RUNNER_TABLES = [
-    "CREATE TABLE IF NOT EXISTS projection_positions ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS outbox ("
-    " id {serial}, topic TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,"
-    " payload TEXT NOT NULL, created_at TEXT NOT NULL)",
-]
+Progress = Callable[[int, int], None]
+
+
+class NotificationLog(Protocol):
+    """The event store's global, gap-free order of accepted facts (eventsourcing's
+    notification log): ids start at 1 and only grow."""
+
+    def max_notification_id(self) -> int:
+        """The id of the newest notification (0 when the log is empty)."""
+        ...
+
+    def facts_after(self, position: int, limit: int) -> list[tuple[int, Fact]]:
+        """Up to `limit` (notification id, fact) pairs with ids above `position`, in order."""
+        ...
 
 
 @dataclass
 class Context:
-    """What a projection may do besides writing its own rows."""
+    """What a projection may do besides writing its own rows: queue outbound records."""
 
     publish: bool = True
     replaying: bool = False
-    messages: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     def emit(self, topic: str, key: str, type_: str, payload: dict[str, Any]) -> None:
         """Queue an outbound CloudEvent (contract topic name, key = PO number)."""
@@ -41,60 +46,23 @@ class Context:
 
 
 class Projection(Protocol):
-    name: str
+    """A view of the facts. `publishes_on_replay`: a rebuild still lets it emit (the
+    alerts projection's ledger decides itself what was published before)."""
 
-    def setup(self, tx: Tx) -> None:
-        """Create tables and indexes (idempotent)."""
+    name: str
+    publishes_on_replay: bool
 
     def reset(self, tx: Tx) -> None:
         """Delete every row this projection derived (for a rebuild)."""
+        ...
 
     def apply(self, tx: Tx, facts: Sequence[tuple[int, Fact]], ctx: Context) -> None:
         """Apply facts in notification order."""
-
-
-def utcnow_text() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def setup_runner_tables(tx: Tx, postgres: bool) -> None:
-    serial = "BIGSERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    for statement in RUNNER_TABLES:
-        tx.execute(statement.format(serial=serial))
-
-
-def position(tx: Tx, name: str) -> int:
-    row = tx.one("SELECT position FROM projection_positions WHERE name = ?", (name,))
-    return int(row["position"]) if row else 0
-
-
-def move(tx: Tx, name: str, old: int, new: int) -> None:
-    """Advance the position; fails if another worker moved it first (then we roll back)."""
-    if old == 0 and not tx.one("SELECT 1 AS x FROM projection_positions WHERE name = ?", (name,)):
-        tx.execute(
-            "INSERT INTO projection_positions (name, position, updated_at) VALUES (?, ?, ?)",
-            (name, new, utcnow_text()),
-        )
-        return
-    changed = tx.execute(
-        "UPDATE projection_positions SET position = ?, updated_at = ?"
-        " WHERE name = ? AND position = ?",
-        (new, utcnow_text(), name, old),
-    )
-    if changed != 1:
-        raise ConcurrentProjectionError(f"{name}: position moved by another worker")
+        ...
 
 
 class ConcurrentProjectionError(RuntimeError):
-    pass
-
-
-def enqueue(tx: Tx, messages: list[tuple[str, str, str, dict[str, Any]]]) -> None:
-    now = utcnow_text()
-    tx.executemany(
-        "INSERT INTO outbox (topic, key, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        [(t, k, ty, json.dumps(p, separators=(",", ":")), now) for t, k, ty, p in messages],
-    )
+    """Another worker moved the projection's position first; this batch was rolled back."""
 
 
 @dataclass
@@ -106,20 +74,22 @@ class Step:
 
     @property
     def lag(self) -> int:
+        """Notifications not yet applied."""
         return max(0, self.head - self.position)
 
 
 class Runner:
-    """Runs one projection; `step()` applies at most one batch."""
+    """Runs one projection; `step()` applies at most one batch of `batch` notifications."""
 
-    def __init__(self, projection: Projection, store: EventStore, db: ViewDB, batch: int = 2000):
+    def __init__(
+        self, projection: Projection, log: NotificationLog, db: Database, batch: int = 2000
+    ) -> None:
         self.projection = projection
-        self.store = store
+        self.log = log
         self.db = db
         self.batch = batch
         with db.transaction() as tx:
-            setup_runner_tables(tx, db.postgres)
-            projection.setup(tx)
+            ddl.create_all(tx, db.postgres)
 
     @property
     def name(self) -> str:
@@ -127,28 +97,46 @@ class Runner:
 
     def position(self) -> int:
         with self.db.read() as tx:
-            return position(tx, self.name)
+            return positions.position(tx, self.name)
 
     def step(self, *, publish: bool = True, replaying: bool = False) -> Step:
+        """Apply the next batch; raises ConcurrentProjectionError when another worker
+        moved the position meanwhile (nothing is written then)."""
         started = time.perf_counter()
         old = self.position()
-        notifications = self.store.notifications(old, self.batch)
-        head = self.store.max_notification_id()
-        if not notifications:
+        facts = self.log.facts_after(old, self.batch)
+        head = self.log.max_notification_id()
+        if not facts:
             return Step(0, old, head, time.perf_counter() - started)
-        facts = [(n.id, self.store.fact_of(n)) for n in notifications]
-        new = notifications[-1].id
+        new = facts[-1][0]
         ctx = Context(publish=publish, replaying=replaying)
         with self.db.transaction() as tx:
-            if position(tx, self.name) != old:
+            if positions.position(tx, self.name) != old:
                 raise ConcurrentProjectionError(f"{self.name}: position moved by another worker")
             self.projection.apply(tx, facts, ctx)
-            enqueue(tx, ctx.messages)
-            move(tx, self.name, old, new)
+            positions.enqueue(tx, ctx.messages)
+            if not positions.move(tx, self.name, old, new):
+                raise ConcurrentProjectionError(f"{self.name}: position moved by another worker")
         return Step(len(facts), new, max(head, new), time.perf_counter() - started)
 
     def reset(self) -> None:
         """Forget everything derived: the next steps rebuild from the first notification."""
         with self.db.transaction() as tx:
             self.projection.reset(tx)
-            tx.execute("DELETE FROM projection_positions WHERE name = ?", (self.name,))
+            positions.forget(tx, self.name)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Reset, then apply every notification again; returns the events applied.
+
+        Status and commitments records are not published again (the live run published
+        the same content); a projection with `publishes_on_replay` decides itself.
+        """
+        self.reset()
+        applied = 0
+        while True:
+            step = self.step(publish=self.projection.publishes_on_replay, replaying=True)
+            applied += step.applied
+            if progress:
+                progress(step.position, step.head)
+            if step.applied == 0 or step.lag == 0:
+                return applied

@@ -1,158 +1,25 @@
-"""CONTRACT §3 as a fold over facts, and the §6 status view rendered from it.
+"""The status view of one PO (docs/contract.md §3, §6) rendered from its folded state.
 
-Every field of `PoState` merges commutatively (earliest time, latest by (time, id),
-max revision), so the state, and so the view, is a function of the SET of facts
-whatever their order. Duplicates are removed before the fold (the aggregate does).
+Pure: no I/O, no clock. `overdue` is not decided here: live it comes from the alerts
+(`projections.overdue.is_overdue`), as of an instant from the deadlines (`view_as_of`).
 """
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
-
-from schemas.events import AcknowledgedLine, RevisedData
+from projections.anomalies import anomalies
+from projections.fold import PoState, Track, fold
+from projections.overdue import overdue_at
+from projections.sla import SlaPolicy
+from schemas.events import RevisedData
 from schemas.recorded import Fact
 from schemas.status import (
     DECISION_STATUS,
     STRENGTH,
-    Decision,
-    EventType,
     POStatus,
     RecipientKind,
     RecipientStatus,
 )
-from schemas.views import Failure, RecipientView, StaleAcknowledgment, StatusView
-
-Order = tuple[datetime, str, str]
-
-
-class Plan(BaseModel):
-    """The announcement (approval or change order) of one revision."""
-
-    order: Order
-    data: RevisedData
-
-
-class Ack(BaseModel):
-    order: Order
-    decision: Decision
-    supplier_reference: str | None = None
-    reason: str | None = None
-    lines: list[AcknowledgedLine] = Field(default_factory=list)
-
-
-class LastFailure(BaseModel):
-    """The failure a recipient shows: the latest permanent one, else the latest transient."""
-
-    order: Order
-    failure: Failure
-
-
-class Track(BaseModel):
-    """What is known of one recipient in one revision."""
-
-    sent_at: datetime | None = None
-    delivered_at: datetime | None = None
-    received_at: datetime | None = None
-    failed_at: datetime | None = Field(None, description="Earliest permanent failure.")
-    last_failure: LastFailure | None = None
-    ack: Ack | None = Field(None, description="The acknowledgment that counts: the latest.")
-    first_ack_at: datetime | None = Field(None, description="Earliest acknowledgment time.")
-
-
-class PoState(BaseModel):
-    po_number: str
-    events: int = 0
-    last_time: datetime | None = None
-    approved_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    plans: dict[int, Plan] = Field(default_factory=dict)
-    tracks: dict[str, Track] = Field(default_factory=dict)
-
-    def track(self, revision: int, recipient: str) -> Track | None:
-        return self.tracks.get(track_key(revision, recipient))
-
-    @property
-    def revision(self) -> int | None:
-        return max(self.plans) if self.plans else None
-
-    def plan(self, revision: int | None = None) -> RevisedData | None:
-        rev = self.revision if revision is None else revision
-        found = self.plans.get(rev) if rev is not None else None
-        return found.data if found else None
-
-
-def track_key(revision: int, recipient: str) -> str:
-    return f"{revision}/{recipient}"
-
-
-def _earliest(current: datetime | None, new: datetime) -> datetime:
-    return new if current is None or new < current else current
-
-
-def evolve(state: PoState, fact: Fact) -> PoState:
-    """Fold one (non-duplicate) fact into the state; returns the same, updated, state."""
-    state.events += 1
-    state.last_time = fact.time if state.last_time is None else max(state.last_time, fact.time)
-    payload = fact.payload
-    if fact.type in (EventType.APPROVED, EventType.REVISED):
-        if fact.type is EventType.APPROVED:
-            state.approved_at = _earliest(state.approved_at, fact.time)
-        known = state.plans.get(payload.revision)
-        if known is None or known.order < fact.order:
-            plan = (
-                payload
-                if isinstance(payload, RevisedData)
-                else RevisedData.model_construct(**dict(payload), reason=None)
-            )
-            state.plans[payload.revision] = Plan(order=fact.order, data=plan)
-        return state
-    if fact.type is EventType.CANCELLED:
-        state.cancelled_at = _earliest(state.cancelled_at, fact.time)
-        return state
-    key = track_key(payload.revision, payload.recipient)
-    track = state.tracks.get(key) or state.tracks.setdefault(key, Track())
-    if fact.type is EventType.SENT:
-        track.sent_at = _earliest(track.sent_at, fact.time)
-    elif fact.type is EventType.DELIVERED:
-        track.delivered_at = _earliest(track.delivered_at, fact.time)
-    elif fact.type is EventType.RECEIVED:
-        track.received_at = _earliest(track.received_at, fact.time)
-    elif fact.type is EventType.DELIVERY_FAILED:
-        if payload.permanent:
-            track.failed_at = _earliest(track.failed_at, fact.time)
-        # The failure shown is the latest permanent one, else the latest transient one: a
-        # retry that fails transiently must not hide why the recipient is `failed`.
-        shown = track.last_failure
-        if shown is None or (shown.failure.permanent, shown.order) < (
-            payload.permanent,
-            fact.order,
-        ):
-            failure = Failure(
-                permanent=payload.permanent,
-                at=fact.time,
-                code=payload.code,
-                reason=payload.reason,
-                message_id=payload.message_id,
-            )
-            track.last_failure = LastFailure(order=fact.order, failure=failure)
-    elif fact.type is EventType.ACKNOWLEDGED:
-        track.first_ack_at = _earliest(track.first_ack_at, fact.time)
-        if track.ack is None or track.ack.order < fact.order:
-            track.ack = Ack(
-                order=fact.order,
-                decision=payload.decision,
-                supplier_reference=payload.supplier_reference,
-                reason=payload.reason,
-                lines=list(payload.lines),
-            )
-    return state
-
-
-def fold(po_number: str, facts: list[Fact]) -> PoState:
-    state = PoState(po_number=po_number)
-    for fact in facts:
-        evolve(state, fact)
-    return state
+from schemas.views import Anomaly, RecipientView, StaleAcknowledgment, StatusView
 
 
 def recipient_status(track: Track | None) -> RecipientStatus:
@@ -196,7 +63,7 @@ def _recipient_views(state: PoState, revision: int, plan: RevisedData) -> list[R
 
 
 def po_status(state: PoState, plan: RevisedData | None, rows: list[RecipientView]) -> POStatus:
-    """CONTRACT §3 precedence, first match wins."""
+    """docs/contract.md §3 precedence, first match wins."""
     if state.cancelled_at is not None:
         return POStatus.CANCELLED
     if state.approved_at is None or plan is None:
@@ -241,7 +108,7 @@ def stale_acknowledgments(
 
 
 def render(state: PoState, *, overdue: bool = False) -> StatusView:
-    """The §6 status view of one PO."""
+    """The §6 status view of one PO; `overdue` as decided by `projections.overdue`."""
     revision = state.revision
     plan = state.plan()
     rows = _recipient_views(state, revision, plan) if revision and plan else []
@@ -264,10 +131,17 @@ def render(state: PoState, *, overdue: bool = False) -> StatusView:
         recipients=rows,
         cancelled_at=state.cancelled_at,
         approved_at=state.approved_at,
+        anomalies=[Anomaly(**found._asdict()) for found in anomalies(state)],
     )
 
 
-def view_of(po_number: str, facts: list[Fact], *, as_of: datetime | None = None) -> StatusView:
-    """The view from a list of distinct facts, optionally only those with time <= as_of."""
-    chosen = [f for f in facts if as_of is None or f.time <= as_of]
-    return render(fold(po_number, chosen))
+def view_as_of(
+    po_number: str, facts: list[Fact], as_of: datetime, sla: SlaPolicy
+) -> StatusView | None:
+    """The view from the distinct facts whose event time is at or before `as_of`, with
+    `overdue` as of that instant (docs/contract.md §6); None when there is none."""
+    chosen = [f for f in facts if f.time <= as_of]
+    if not chosen:
+        return None
+    state = fold(po_number, chosen)
+    return render(state, overdue=overdue_at(state, sla, as_of))

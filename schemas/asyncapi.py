@@ -1,4 +1,4 @@
-"""The AsyncAPI 3.0 document of potrack's Kafka interface (CONTRACT §1-5)."""
+"""The AsyncAPI 3.0 document of potrack's Kafka interface (docs/contract.md §1-5)."""
 
 from collections.abc import Mapping
 from typing import Any

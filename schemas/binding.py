@@ -1,7 +1,7 @@
 """CloudEvents Kafka protocol binding: bytes and headers in, a validated event out.
 
 Decoded by hand on purpose: the cloudevents SDK fills a missing `time` with the
-current time, while CONTRACT §4 requires such a message to be dead-lettered.
+current time, while docs/contract.md §4 requires such a message to be dead-lettered.
 Pure: no I/O, no clock.
 """
 

@@ -1,4 +1,4 @@
-"""Inbound event models: CloudEvents envelope plus the `data` of each type (CONTRACT §2)."""
+"""Inbound event models: CloudEvents envelope plus the `data` of each type (docs/contract.md §2)."""
 
 import re
 from datetime import UTC, date, datetime

@@ -8,7 +8,7 @@ Writes, under this package's directory:
 - `jsonschema/<type>.json`: JSON Schema (2020-12) of each CloudEvent type as a whole
   (structured mode: the Kafka value), inbound and outbound;
 - `jsonschema/<type>.data.json`: JSON Schema of its `data` (binary mode: the Kafka value);
-- `asyncapi.json`: an AsyncAPI 3.0 document of potrack's Kafka interface (CONTRACT §1-5).
+- `asyncapi.json`: an AsyncAPI 3.0 document of potrack's Kafka interface (docs/contract.md §1-5).
 
 Output is a pure function of the models: sorted keys, indent 2, trailing newline, no
 timestamps, so the committed files can be compared with a fresh generation.

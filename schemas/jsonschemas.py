@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from schemas.events import DATA_MODELS, EVENT_MODELS
 from schemas.status import EventType
-from schemas.topics import TOPIC_OF_TYPE, Topic
+from schemas.topics import TOPIC_OF_TYPE, OutboundType, Topic
 from schemas.views import Alert, Commitment, StatusView
 
 ROOT = Path(__file__).resolve().parent
@@ -17,7 +17,7 @@ ASYNCAPI_FILE = "asyncapi.json"
 REGENERATE = "make schemas  (or: python -m schemas.generate)"
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 KAFKA_BINDING_VERSION = "0.5.0"
 OUTBOUND_SOURCE = "urn:potrack"
 STRUCTURED = "application/cloudevents+json"
@@ -32,7 +32,8 @@ INBOUND_SUMMARIES: dict[EventType, str] = {
     EventType.REVISED: "Change order: a new revision to re-distribute and re-acknowledge.",
     EventType.CANCELLED: "PO cancelled.",
     EventType.SENT: "A gateway sent the PO to one recipient.",
-    EventType.DELIVERED: "Transport evidence that it arrived (SMTP 250 / DSN, AS2 MDN, 2xx).",
+    EventType.DELIVERED: "It reached the recipient's server or system (DSN delivered, AS2 MDN,"
+    " 2xx); a relay's SMTP 250 is po.sent.",
     EventType.DELIVERY_FAILED: "Transport failure; `permanent` says whether retries stop.",
     EventType.RECEIVED: "The recipient's side took it in (read receipt, 997/CONTRL, portal).",
     EventType.ACKNOWLEDGED: "Business response (X12 855, EDIFACT ORDRSP, cXML, portal).",
@@ -42,10 +43,12 @@ TOPIC_DESCRIPTIONS: dict[Topic, str] = {
     Topic.DISTRIBUTION: "Approvals, change orders, cancellations and sends.",
     Topic.DELIVERY: "Transport evidence: deliveries, delivery failures and receipts.",
     Topic.ACKNOWLEDGMENT: "Business acknowledgments of suppliers.",
-    Topic.STATUS: "Compacted: the latest status view of every PO (CONTRACT §6), keyed by PO.",
+    Topic.STATUS: "Compacted: the latest status view of every PO (docs/contract.md §6),"
+    " keyed by PO.",
     Topic.ALERTS: "Alerts raised and resolved on event-time deadlines.",
     Topic.COMMITMENTS: "Compacted: the finance commitment of every PO, keyed by PO.",
-    Topic.DEADLETTER: "Inbound messages that could not be accepted, unchanged (CONTRACT §4).",
+    Topic.DEADLETTER: "Inbound messages that could not be accepted, unchanged"
+    " (docs/contract.md §4).",
 }
 
 
@@ -62,8 +65,8 @@ class OutboundEnvelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
 
 
-def _outbound(name: str, event_type: str, data: type[BaseModel]) -> type[BaseModel]:
-    fields: dict[str, Any] = {"type": (Literal[event_type], ...), "data": (data, ...)}
+def _outbound(name: str, event_type: OutboundType, data: type[BaseModel]) -> type[BaseModel]:
+    fields: dict[str, Any] = {"type": (Literal[event_type.value], ...), "data": (data, ...)}
     model: type[BaseModel] = create_model(
         name,
         __base__=OutboundEnvelope,
@@ -74,39 +77,39 @@ def _outbound(name: str, event_type: str, data: type[BaseModel]) -> type[BaseMod
 
 
 # Outbound type -> (topic, CloudEvent model, data model, summary)
-OUTBOUND: dict[str, tuple[Topic, type[BaseModel], type[BaseModel], str]] = {
-    "po.status": (
+OUTBOUND: dict[OutboundType, tuple[Topic, type[BaseModel], type[BaseModel], str]] = {
+    OutboundType.STATUS: (
         Topic.STATUS,
-        _outbound("PoStatusEvent", "po.status", StatusView),
+        _outbound("PoStatusEvent", OutboundType.STATUS, StatusView),
         StatusView,
         "The status view of one PO; `version` rises by one per accepted event.",
     ),
-    "po.alert.raised": (
+    OutboundType.ALERT_RAISED: (
         Topic.ALERTS,
-        _outbound("PoAlertRaised", "po.alert.raised", Alert),
+        _outbound("PoAlertRaised", OutboundType.ALERT_RAISED, Alert),
         Alert,
         "An alert was raised.",
     ),
-    "po.alert.resolved": (
+    OutboundType.ALERT_RESOLVED: (
         Topic.ALERTS,
-        _outbound("PoAlertResolved", "po.alert.resolved", Alert),
+        _outbound("PoAlertResolved", OutboundType.ALERT_RESOLVED, Alert),
         Alert,
         "An alert was resolved: the fact it waited for was recorded, or the PO cancelled.",
     ),
-    "po.commitment": (
+    OutboundType.COMMITMENT: (
         Topic.COMMITMENTS,
-        _outbound("PoCommitmentEvent", "po.commitment", Commitment),
+        _outbound("PoCommitmentEvent", OutboundType.COMMITMENT, Commitment),
         Commitment,
         "The finance commitment of one PO.",
     ),
 }
 
 # The outbound data file of a type: the two alert types share theirs.
-OUTBOUND_DATA_FILES: dict[str, str] = {
-    "po.status": "po.status.data.json",
-    "po.alert.raised": "po.alert.data.json",
-    "po.alert.resolved": "po.alert.data.json",
-    "po.commitment": "po.commitment.data.json",
+OUTBOUND_DATA_FILES: dict[OutboundType, str] = {
+    OutboundType.STATUS: "po.status.data.json",
+    OutboundType.ALERT_RAISED: "po.alert.data.json",
+    OutboundType.ALERT_RESOLVED: "po.alert.data.json",
+    OutboundType.COMMITMENT: "po.commitment.data.json",
 }
 
 DEADLETTER_HEADERS: dict[str, dict[str, Any]] = {

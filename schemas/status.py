@@ -1,4 +1,4 @@
-"""Status words and enumerations fixed by the contract (CONTRACT §2, §3)."""
+"""Status words and enumerations fixed by the contract (docs/contract.md §2, §3)."""
 
 from enum import StrEnum
 
@@ -79,7 +79,7 @@ DECISION_STATUS: dict[Decision, RecipientStatus] = {
 
 
 class POStatus(StrEnum):
-    """Per PO, in the precedence order of CONTRACT §3 (first match wins)."""
+    """Per PO, in the precedence order of docs/contract.md §3 (first match wins)."""
 
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"

@@ -1,4 +1,4 @@
-"""Kafka topic names: the only place they live."""
+"""Topic names and outbound CloudEvents types: the only place they live (contract §2, §5)."""
 
 from enum import StrEnum
 
@@ -6,7 +6,7 @@ from schemas.status import EventType
 
 
 class Topic(StrEnum):
-    """Every topic potrack reads or writes (CONTRACT §2, §5)."""
+    """Every topic potrack reads or writes (docs/contract.md §2, §5)."""
 
     DISTRIBUTION = "po.distribution.v1"
     DELIVERY = "po.delivery.v1"
@@ -17,11 +17,20 @@ class Topic(StrEnum):
     DEADLETTER = "po.deadletter.v1"
 
 
+class OutboundType(StrEnum):
+    """CloudEvents `type` of every record potrack publishes (docs/contract.md §5)."""
+
+    STATUS = "po.status"
+    ALERT_RAISED = "po.alert.raised"
+    ALERT_RESOLVED = "po.alert.resolved"
+    COMMITMENT = "po.commitment"
+
+
 INBOUND_TOPICS: tuple[Topic, ...] = (Topic.DISTRIBUTION, Topic.DELIVERY, Topic.ACKNOWLEDGMENT)
 COMPACTED_TOPICS: tuple[Topic, ...] = (Topic.STATUS, Topic.COMMITMENTS)
 OUTBOUND_TOPICS: tuple[Topic, ...] = (Topic.STATUS, Topic.ALERTS, Topic.COMMITMENTS)
 
-# CONTRACT §2: producers put each inbound type on this topic.
+# docs/contract.md §2: producers put each inbound type on this topic.
 TOPIC_OF_TYPE: dict[EventType, Topic] = {
     EventType.APPROVED: Topic.DISTRIBUTION,
     EventType.REVISED: Topic.DISTRIBUTION,

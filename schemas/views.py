@@ -1,4 +1,4 @@
-"""Outbound shapes: the status view (CONTRACT §6), alerts and commitments (§5)."""
+"""Outbound shapes: the status view (docs/contract.md §6), alerts and commitments (§5)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,6 +43,17 @@ class StaleAcknowledgment(View):
     revision: int
 
 
+class Anomaly(View):
+    """A valid event that makes no business sense, judged on event time over the set of
+    the PO's events (docs/contract.md §4): the event it is about and why."""
+
+    source: str
+    id: str
+    type: str
+    time: datetime
+    note: str
+
+
 class StatusView(View):
     po_number: str
     revision: int | None = Field(description="The current revision; null before approval.")
@@ -60,6 +71,9 @@ class StatusView(View):
     recipients: list[RecipientView] = Field(default_factory=list)
     cancelled_at: datetime | None = None
     approved_at: datetime | None = None
+    anomalies: list[Anomaly] = Field(
+        default_factory=list, description="Anomalous events of the PO, in event-time order."
+    )
 
 
 AlertKind = Literal[

@@ -8,19 +8,11 @@ from typing import TypeVar
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_never,
-    wait_exponential,
-)
 
 from schemas.topics import COMPACTED_TOPICS, Topic
-from services.logging import get_logger
+from services.retry import with_retry
 from services.settings import Settings
 
-log = get_logger(__name__)
 T = TypeVar("T")
 PARTITIONS = 3
 MAX_TOPIC_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -29,26 +21,15 @@ MAX_TOPIC_MESSAGE_BYTES = 4 * 1024 * 1024
 async def with_broker_retry(
     what: str, action: Callable[[], Awaitable[T]], *, attempts: int = 0
 ) -> T:
-    """Run `action` until the broker answers, with exponential backoff and one log line a try.
-
-    attempts=0 retries forever (services); a positive number bounds it (CLI commands).
-    """
-    retrying = AsyncRetrying(
-        retry=retry_if_exception_type((KafkaConnectionError, OSError)),
-        wait=wait_exponential(multiplier=0.5, max=30),
-        stop=stop_never if attempts == 0 else stop_after_attempt(attempts),
-        before_sleep=lambda rs: log.warning(
-            "kafka unreachable, retrying",
-            what=what,
-            attempt=rs.attempt_number,
-            error=str(rs.outcome.exception()) if rs.outcome else None,
-        ),
-        reraise=True,
+    """Run `action` until the broker answers (`services.retry`): forever for services
+    (attempts=0), a bounded number of tries for commands."""
+    return await with_retry(
+        what,
+        action,
+        on=(KafkaConnectionError, OSError),
+        attempts=attempts,
+        event="kafka unreachable, retrying",
     )
-    async for attempt in retrying:
-        with attempt:
-            return await action()
-    raise AssertionError("unreachable")
 
 
 async def ensure_topics(settings: Settings, names: list[Topic] | None = None) -> None:
@@ -79,7 +60,8 @@ def _topic_config(topic: Topic) -> dict[str, str]:
     if topic in COMPACTED_TOPICS:
         return {"cleanup.policy": "compact"}
     # Inbound and dead-letter topics take values over 1 MiB, so that such a value reaches
-    # us and is dead-lettered with a reason (CONTRACT §4) instead of failing at the producer.
+    # us and is dead-lettered with a reason (docs/contract.md §4) instead of failing at the
+    # producer.
     return {"max.message.bytes": str(MAX_TOPIC_MESSAGE_BYTES)}
 
 

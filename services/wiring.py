@@ -1,19 +1,34 @@
-"""Which projections exist, built from the settings: the one place that lists them."""
+"""The one wiring module: which projections exist and how the long-running services are
+composed from the settings, as `async (stop) -> None` callables for `services.runtime`."""
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 
-from projections.runner import Projection
+import uvicorn
+
+from projections.runner import Projection, Runner
 from projections.sla import SlaPolicy, load_sla
+from projections.views.alerts import AlertsProjection
+from projections.views.audit import AuditProjection
+from projections.views.commitments import CommitmentsProjection
+from projections.views.performance import PerformanceProjection
+from projections.views.status import StatusProjection
+from services.api.app import create_app
+from services.logging import get_logger
 from services.settings import Settings
+from services.store.events import EventStore
+from services.store.views import ViewDB
+from services.workers.alert_clock import AlertClock
+from services.workers.outbox import OutboxPublisher
+from services.workers.projection_loop import run_projections
+
+log = get_logger(__name__)
+PROJECTION_NAMES = ("status", "audit", "alerts", "performance", "commitments")
 
 
 def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
-    from projections.alerts_view import AlertsProjection
-    from projections.audit_view import AuditProjection
-    from projections.commitments_view import CommitmentsProjection
-    from projections.performance_view import PerformanceProjection
-    from projections.status_view import StatusProjection
-
+    """Every projection by name, built with the SLA policy where it needs one."""
     return {
         "status": StatusProjection,
         "audit": AuditProjection,
@@ -23,11 +38,9 @@ def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
     }
 
 
-PROJECTION_NAMES = ("status", "audit", "alerts", "performance", "commitments")
-
-
 def build_projections(settings: Settings, names: list[str] | None = None) -> list[Projection]:
-    """The named projections (all when `names` is empty); ValueError on an unknown name."""
+    """The named projections (all when `names` is empty); ValueError on an unknown name or
+    a bad SLA policy file."""
     factories = projection_factories(load_sla(settings.sla_file))
     chosen = names or list(PROJECTION_NAMES)
     unknown = sorted(set(chosen) - set(factories))
@@ -36,3 +49,61 @@ def build_projections(settings: Settings, names: list[str] | None = None) -> lis
             f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTION_NAMES)}"
         )
     return [factories[name]() for name in chosen]
+
+
+def runners(
+    settings: Settings, store: EventStore, db: ViewDB, names: list[str] | None
+) -> list[Runner]:
+    """A runner per named projection over the store's notification log."""
+    return [
+        Runner(p, store, db, batch=settings.projection_batch_size)
+        for p in build_projections(settings, names)
+    ]
+
+
+class Projections:
+    """Projection workers plus the outbox publisher (and the alert clock when alerts run)."""
+
+    def __init__(self, settings: Settings, store: EventStore, db: ViewDB, names: list[str] | None):
+        self.settings = settings
+        self.db = db
+        self.runners = runners(settings, store, db, names)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tasks = [
+            run_projections(self.runners, stop, self.settings.projection_poll_seconds),
+            OutboxPublisher(self.settings, self.db).run(stop),
+        ]
+        for runner in self.runners:
+            if isinstance(runner.projection, AlertsProjection):
+                clock = AlertClock(runner.projection, self.db, self.settings.alert_clock_seconds)
+                tasks.append(clock.run(stop))
+        await asyncio.gather(*tasks)
+
+
+class Api:
+    """The read API and dashboard under uvicorn, stopping with the others."""
+
+    def __init__(self, settings: Settings, store: EventStore, db: ViewDB) -> None:
+        self.settings = settings
+        self.app = create_app(settings, store, db)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.api_host,
+            port=self.settings.api_port,
+            log_level="warning",
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        # uvicorn captures SIGTERM/SIGINT while serving and re-raises them on exit, so
+        # our own handlers still see the signal and stop every other service.
+        serving = asyncio.create_task(server.serve())
+        log.info("api listening", url=f"http://{self.settings.api_host}:{self.settings.api_port}/")
+        waiting = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        waiting.cancel()

@@ -1,4 +1,4 @@
-"""Read API and live dashboard (CONTRACT §6): `create_app(settings, store, db)`."""
+"""Read API and live dashboard (docs/contract.md §6): `create_app(settings, store, db)`."""
 
 from services.api.app import create_app
 

@@ -10,9 +10,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from projections.db import ViewDB
+from projections.sla import load_sla
 from services.api import problems
-from services.api.deps import Tables
 from services.api.problems import Problem
 from services.api.routes import (
     alerts,
@@ -28,10 +27,11 @@ from services.api.security import require_token, require_token_or_query
 from services.api.summary import SummaryCache, build_summary
 from services.api.timing import LatencyMiddleware
 from services.settings import Settings
-from services.store import EventStore
+from services.store.events import EventStore
+from services.store.views import ViewDB
 
 DESCRIPTION = """\
-Read API of potrack (CONTRACT §6): PO status views, audit trails, alerts, supplier
+Read API of potrack (docs/contract.md §6): PO status views, audit trails, alerts, supplier
 performance, commitments, Prometheus metrics and a live dashboard at `/`.
 
 Errors are `application/problem+json` (RFC 9457). When `POTRACK_API_TOKEN` is set,
@@ -52,7 +52,9 @@ def _version() -> str:
 def create_app(
     settings: Settings, store: EventStore, db: ViewDB, *, stream_interval: float = 1.0
 ) -> FastAPI:
-    """The read API over an open store and views database; nothing is opened here.
+    """The read API over an open store and views database (missing view tables are created,
+    so an API started before any projection answers empty). ValueError for a bad SLA
+    policy file. `store` and `db` may be None only to describe the API (OpenAPI).
 
     Endpoints run sync store/database work in FastAPI's threadpool; no background
     task is needed (the dashboard summary is rebuilt on demand, at most once a second).
@@ -61,7 +63,7 @@ def create_app(
         title="potrack read API",
         version=_version(),
         description=DESCRIPTION,
-        # Served below behind the token: CONTRACT §6 leaves only /health and /ready open.
+        # Served below behind the token: docs/contract.md §6 leaves only /health and /ready open.
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -69,10 +71,12 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.db = db
-    app.state.tables = tables = Tables(db)
+    if db is not None:
+        db.ensure_tables()
+    app.state.sla = load_sla(settings.sla_file)
     app.state.stream_interval = stream_interval
     app.state.summary = SummaryCache(
-        lambda: build_summary(store, db, tables), ttl=min(1.0, stream_interval)
+        lambda: build_summary(store, db), ttl=min(1.0, stream_interval)
     )
     problems.install(app)
     app.add_middleware(LatencyMiddleware)

@@ -1,13 +1,13 @@
-"""Request-scoped access to what `create_app` was given, and table presence."""
+"""Request-scoped access to what `create_app` was given."""
 
-import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from projections.db import Tx, ViewDB
+from projections.sla import SlaPolicy
 from services.settings import Settings
-from services.store import EventStore
+from services.store.events import EventStore
+from services.store.views import ViewDB
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,35 +27,8 @@ StoreDep = Annotated[EventStore, Depends(get_store)]
 DBDep = Annotated[ViewDB, Depends(get_db)]
 
 
-class Tables:
-    """Which view tables exist: a projection that never ran has not created its table yet.
-
-    Tables are never dropped, so a table once seen is remembered and not asked again.
-    """
-
-    def __init__(self, db: ViewDB) -> None:
-        self._db = db
-        self._seen: set[str] = set()
-        self._lock = threading.Lock()
-
-    def has(self, tx: Tx, name: str) -> bool:
-        if name in self._seen:
-            return True
-        if self._db.postgres:
-            row = tx.one("SELECT to_regclass(?) IS NOT NULL AS found", (name,))
-        else:
-            row = tx.one(
-                "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-            )
-        found = bool(row and row["found"])
-        if found:
-            with self._lock:
-                self._seen.add(name)
-        return found
+def get_sla(request: Request) -> SlaPolicy:
+    return request.app.state.sla
 
 
-def get_tables(request: Request) -> Tables:
-    return request.app.state.tables
-
-
-TablesDep = Annotated[Tables, Depends(get_tables)]
+SlaDep = Annotated[SlaPolicy, Depends(get_sla)]

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services.api.app import create_app
 from services.settings import Settings
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
@@ -12,10 +13,8 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
 
 def openapi_document() -> dict[str, Any]:
     """The document the app serves at /openapi.json (independent of runtime settings)."""
-    from services.api.app import create_app
-
     # Routes touch the store and database only when called: none is needed to describe them.
-    app = create_app(Settings(api_token=None), None, None)  # type: ignore[arg-type]
+    app = create_app(Settings(api_token=None, sla_file=None), None, None)  # type: ignore[arg-type]
     return app.openapi()
 
 

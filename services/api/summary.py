@@ -7,13 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.alerts import OVERDUE_KINDS
-from projections.alerts_view import list_alerts, open_overdue
-from projections.db import Tx, ViewDB
-from projections.performance_view import suppliers_overview
+from projections.tables import Database, Tx, alerts, positions, status
+from projections.tables.performance import suppliers_overview
 from schemas.status import POStatus
-from services.api.deps import Tables
-from services.store import EventStore
+from services.store.events import EventStore
 
 Summary = dict[str, Any]
 ACTION_STATUSES = (POStatus.DELIVERY_FAILED, POStatus.REJECTED, POStatus.CHANGES_PROPOSED)
@@ -25,84 +22,51 @@ def _when(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else datetime.min.replace(tzinfo=UTC)
 
 
-def _overdue_sql(columns: str = "po_number") -> str:
-    # Same rule as projections.alerts_view.open_overdue: an open overdue-kind alert.
-    kinds = ", ".join("?" for _ in OVERDUE_KINDS)
-    return f"SELECT {columns} FROM alerts WHERE resolved_at IS NULL AND kind IN ({kinds})"
-
-
-def _needs_action(tx: Tx, tables: Tables) -> tuple[list[dict[str, Any]], int]:
+def _needs_action(tx: Tx) -> tuple[list[dict[str, Any]], int]:
     """Up to SHOWN POs, overdue first, then failed, rejected, changed; and how many in all."""
-    statuses = ", ".join("?" for _ in ACTION_STATUSES)
-    where, params = f"status IN ({statuses})", list[Any](ACTION_STATUSES)
-    rows = tx.all(
-        f"SELECT view FROM po_status WHERE {where} ORDER BY updated_at DESC LIMIT ?",
-        (*params, SHOWN),
-    )
-    if tables.has(tx, "alerts"):
-        latest = tx.all(
-            f"SELECT po_number, MAX(raised_at) AS raised"
-            f" FROM ({_overdue_sql('po_number, raised_at')}) AS o"
-            " GROUP BY po_number ORDER BY raised DESC LIMIT ?",
-            (*OVERDUE_KINDS, SHOWN),
-        )
-        if latest:
-            marks = ", ".join("?" for _ in latest)
-            rows += tx.all(
-                f"SELECT view FROM po_status WHERE po_number IN ({marks})",
-                [r["po_number"] for r in latest],
-            )
-        where += f" OR po_number IN ({_overdue_sql()})"
-        params += OVERDUE_KINDS
-    total_row = tx.one(f"SELECT COUNT(*) AS n FROM po_status WHERE {where}", params)
-    views = {v["po_number"]: v for v in (json.loads(r["view"]) for r in rows)}
-    overdue = open_overdue(tx, sorted(views)) if tables.has(tx, "alerts") else set()
-    found: dict[str, dict[str, Any]] = {}
-    for view in views.values():
-        late = view["po_number"] in overdue
-        reasons = (["overdue"] if late else []) + (
-            [view["status"]] if view["status"] in ACTION_STATUSES else []
-        )
-        found[view["po_number"]] = {
+    statuses = [s.value for s in ACTION_STATUSES]
+    chosen = status.recent(tx, statuses, SHOWN)
+    chosen += status.get_many(tx, alerts.latest_overdue(tx, SHOWN))
+    views = {v["po_number"]: v for v in chosen}
+    found = [
+        {
             "po_number": view["po_number"],
             "status": view["status"],
             "supplier_id": view.get("supplier_id"),
             "revision": view.get("revision"),
-            "overdue": late,
-            "reasons": reasons,
+            "overdue": view["overdue"],
+            "reasons": (["overdue"] if view["overdue"] else [])
+            + ([view["status"]] if view["status"] in statuses else []),
             "updated_at": view.get("updated_at"),
         }
-    ordered = sorted(found.values(), key=lambda i: _when(i["updated_at"]), reverse=True)
-    total = int(total_row["n"]) if total_row else 0
-    return sorted(ordered, key=lambda i: not i["overdue"])[:SHOWN], total
+        for view in views.values()
+    ]
+    ordered = sorted(found, key=lambda i: _when(i["updated_at"]), reverse=True)
+    return sorted(ordered, key=lambda i: not i["overdue"])[:SHOWN], status.count_in_or_overdue(
+        tx, statuses
+    )
 
 
-def build_summary(store: EventStore, db: ViewDB, tables: Tables) -> Summary:
+def build_summary(store: EventStore, db: Database) -> Summary:
+    """What the dashboard shows, read from the view tables (and the log's head)."""
     now = datetime.now(UTC)
     head = store.max_notification_id()
     with db.read() as tx:
-        counts: dict[str, Any] = {s.value: 0 for s in POStatus}
-        projections: list[dict[str, Any]] = []
-        if tables.has(tx, "projection_positions"):
-            for row in tx.all("SELECT name, position FROM projection_positions ORDER BY name"):
-                lag = max(0, head - int(row["position"]))
-                projections.append({"name": row["name"], "position": row["position"], "lag": lag})
-        if not tables.has(tx, "po_status"):
-            return _summary(now, counts, 0, [], ([], 0), [], projections)
-        for row in tx.all("SELECT status, COUNT(*) AS n FROM po_status GROUP BY status"):
-            counts[row["status"]] = int(row["n"])
-        open_count, recent = 0, list[dict[str, Any]]()
-        if tables.has(tx, "alerts"):
-            found = tx.one("SELECT COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL")
-            open_count = int(found["n"]) if found else 0
-            recent, _ = list_alerts(tx, None, None, None, SHOWN, None)
-        suppliers = (
-            suppliers_overview(tx, now, PERFORMANCE_DAYS)
-            if tables.has(tx, "performance_records")
-            else []
+        counts: dict[str, Any] = {s.value: 0 for s in POStatus} | status.counts(tx)
+        projections = [
+            {"name": name, "position": position, "lag": max(0, head - position)}
+            for name, position in positions.positions(tx).items()
+        ]
+        recent, _ = alerts.listing(tx, None, None, None, SHOWN, None)
+        return _summary(
+            now,
+            counts,
+            alerts.open_count(tx),
+            recent,
+            _needs_action(tx),
+            suppliers_overview(tx, now, PERFORMANCE_DAYS),
+            projections,
         )
-        action = _needs_action(tx, tables)
-    return _summary(now, counts, open_count, recent, action, suppliers, projections)
 
 
 def _summary(

@@ -1,4 +1,4 @@
-"""The `potrack` command line (CONTRACT §7): thin wrappers over the services."""
+"""The `potrack` command line (docs/contract.md §7): thin wrappers over the services."""
 
 from services.cli import read, serve, tools  # noqa: F401 - importing registers the commands
 from services.cli.common import app

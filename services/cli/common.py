@@ -2,7 +2,7 @@
 
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from eventsourcing.persistence import PersistenceError
@@ -11,10 +11,9 @@ from rich.console import Console
 from services.logging import configure
 from services.runtime import tune_gc
 from services.settings import Settings
-from services.store import EventStore
-
-if TYPE_CHECKING:
-    from projections.db import ViewDB
+from services.store.events import EventStore
+from services.store.views import ViewDB
+from services.wiring import PROJECTION_NAMES
 
 app = typer.Typer(
     help="potrack: purchase order distribution tracking on Kafka.\n\n"
@@ -75,18 +74,17 @@ Names = Annotated[
 ]
 
 
-def open_views(s: Settings) -> "ViewDB":
-    from projections.db import ViewDB
-
+def open_views(s: Settings) -> ViewDB:
+    """The views database with every table present, or exit 1 with one line."""
     try:
-        return ViewDB(s.store_url)
+        db = ViewDB(s.store_url)
+        db.ensure_tables()
+        return db
     except Exception as exc:
         fail(f"cannot open the views database {redact(s.store_url)}: {exc}")
 
 
 def check_names(names: list[str] | None) -> list[str] | None:
-    from services.wiring import PROJECTION_NAMES
-
     unknown = sorted(set(names or ()) - set(PROJECTION_NAMES))
     if unknown:
         fail(f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTION_NAMES)}", 2)

@@ -2,13 +2,19 @@
 
 import json
 import sys
+import time
 from typing import Annotated
 
 import typer
 from eventsourcing.persistence import PersistenceError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-from projections.status import render, view_of
-from schemas.views import dump
+from projections.audit import to_csv, to_jsonl
+from projections.audit import verify as check_chain
+from projections.sla import SlaPolicy, load_sla
+from projections.tables import audit as audit_table
+from schemas.views import StatusView
+from services import reads
 from services.cli.common import (
     Names,
     app,
@@ -22,9 +28,17 @@ from services.cli.common import (
     redact,
     settings,
 )
-from services.render import print_audit, print_view
+from services.cli.render import print_audit, print_view
 from services.settings import Settings
-from services.store import EventStore
+from services.store.events import EventStore
+from services.wiring import runners
+
+
+def _sla(s: Settings) -> SlaPolicy:
+    try:
+        return load_sla(s.sla_file)
+    except ValueError as exc:
+        fail(str(exc), 2)
 
 
 @app.command()
@@ -33,30 +47,34 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the view as JSON.")] = False,
     as_of: Annotated[str | None, typer.Option(help="RFC 3339 event time to look back to.")] = None,
 ) -> None:
-    """Print the status view of one PO.
+    """Print the status view of one PO: the same view as GET /pos/{po} (and its ?as_of).
 
     Example: potrack status PO-2026-000123 --json
     """
     s = settings()
     when = parse_time(as_of)
+    sla = _sla(s)
     store = open_store(s)
+    db = open_views(s)
     try:
         if when is None:
-            aggregate = store.get(po_number)
-            view = render(aggregate.state) if aggregate else None
+            found = reads.current_view(store, db, po_number)
         else:
-            facts = store.facts(po_number)
-            view = view_of(po_number, facts, as_of=when) if facts else None
+            found = reads.po_view_as_of(store, po_number, when, sla)
     except PersistenceError as exc:
         fail(f"cannot read the event store {redact(s.store_url)}: {exc}")
     finally:
         store.close()
-    if view is None or view.version == 0:
-        fail(f"unknown PO {po_number!r}: no event recorded for it")
+        db.close()
+    if found is None:
+        fail(
+            f"unknown PO {po_number!r}: no event recorded for it"
+            + (f" at or before {as_of}" if when else "")
+        )
     if as_json:
-        sys.stdout.write(json.dumps(dump(view), indent=2) + "\n")
+        sys.stdout.write(json.dumps(found, indent=2) + "\n")
     else:
-        print_view(view, out)
+        print_view(StatusView.model_validate(found), out)
 
 
 @app.command()
@@ -68,39 +86,37 @@ def replay(
     ] = None,
     po: Annotated[str | None, typer.Option(help="With --as-of: only this PO.")] = None,
 ) -> None:
-    """Rebuild projections from the first event, or (--as-of) compute past views.
+    """Rebuild projections from the first event, or (--as-of) print past views as JSON lines.
 
     Examples: potrack replay | potrack replay status | potrack replay --as-of 2026-11-24T00:00:00Z
     """
-    from services.replay import rebuild, views_as_of
-
     s = settings()
     when = parse_time(as_of)
+    sla = _sla(s)
     store = open_store(s)
     try:
         if when is not None:
             count = 0
-            for view in views_as_of(store, when, po):
-                sys.stdout.write(json.dumps(dump(view), separators=(",", ":")) + "\n")
+            views = (
+                reads.views_as_of(store, when, sla)
+                if po is None
+                else filter(None, [reads.po_view_as_of(store, po, when, sla)])
+            )
+            for view in views:
+                sys.stdout.write(json.dumps(view, separators=(",", ":")) + "\n")
                 count += 1
             if po is not None and count == 0:
                 fail(f"PO {po!r} had no event at or before {as_of}")
             err.print(f"{count} view(s) as of {when.isoformat()}", highlight=False)
             return
-        _rebuild_all(s, store, check_names(names), rebuild)
+        _rebuild_all(s, store, check_names(names))
     except PersistenceError as exc:
         fail(f"cannot read the event store {redact(s.store_url)}: {exc}")
     finally:
         store.close()
 
 
-def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuild) -> None:
-    import time
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from services.process import runners
-
+def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> None:
     db = open_views(s)
     try:
         for runner in runners(s, store, db, names):
@@ -113,10 +129,11 @@ def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None, rebuil
                 console=err,
             ) as bar:
                 task = bar.add_task(runner.name, total=store.max_notification_id() or 1)
-                applied = rebuild(
-                    runner,
-                    lambda pos, head, t=task, b=bar: b.update(t, completed=pos, total=head or 1),
-                )
+
+                def progress(position: int, head: int, task: TaskID = task) -> None:
+                    bar.update(task, completed=position, total=head or 1)
+
+                applied = runner.rebuild(progress)
             seconds = time.perf_counter() - started
             rate = applied / seconds if seconds > 0 else 0.0
             out.print(f"{runner.name}: {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
@@ -137,16 +154,13 @@ def audit(
 
     Examples: potrack audit PO-2026-000123 --verify | potrack audit PO-2026-000123 --format csv
     """
-    from projections.audit_view import audit_entries, to_csv, to_jsonl
-    from projections.audit_view import verify as check_chain
-
     if fmt not in ("table", "json", "jsonl", "csv"):
         fail(f"unknown format {fmt!r}: use table, json, jsonl or csv", 2)
     s = settings()
     db = open_views(s)
     try:
         with db.read() as tx:
-            entries = audit_entries(tx, po_number)
+            entries = audit_table.entries(tx, po_number)
     except Exception as exc:
         fail(f"cannot read the audit trail from {redact(s.store_url)}: {exc}")
     finally:

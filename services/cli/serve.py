@@ -3,6 +3,9 @@
 import asyncio
 
 from services.cli.common import Names, app, check_names, err, open_store, open_views, settings
+from services.ingest.consumer import Ingest
+from services.runtime import run_until_signalled
+from services.wiring import Api, Projections
 
 
 @app.command()
@@ -11,9 +14,6 @@ def ingest() -> None:
 
     Example: POTRACK_STORE_URL=postgresql://potrack:pw@db/potrack potrack ingest
     """
-    from services.ingest import Ingest
-    from services.runtime import run_until_signalled
-
     s = settings()
     store = open_store(s, cache_size=50_000)
     try:
@@ -28,9 +28,6 @@ def project(names: Names = None) -> None:
 
     Example: potrack project status alerts
     """
-    from services.process import Projections
-    from services.runtime import run_until_signalled
-
     s = settings()
     chosen = check_names(names)
     store, db = open_store(s), open_views(s)
@@ -47,9 +44,6 @@ def api() -> None:
 
     Example: POTRACK_API_PORT=8080 potrack api
     """
-    from services.process import Api
-    from services.runtime import run_until_signalled
-
     s = settings()
     store, db = open_store(s), open_views(s)
     try:
@@ -65,10 +59,6 @@ def run() -> None:
 
     Example: potrack run   (then open http://127.0.0.1:8080/)
     """
-    from services.ingest import Ingest
-    from services.process import Api, Projections
-    from services.runtime import run_until_signalled
-
     s = settings()
     store, db = open_store(s, cache_size=50_000), open_views(s)
     services = [Ingest(s, store).run, Projections(s, store, db, None).run, Api(s, store, db).run]

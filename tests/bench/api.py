@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from projections.db import ViewDB
+from services.store.views import ViewDB
 from tests.integration.kit import ROOT
 
 

@@ -12,13 +12,13 @@ from eventsourcing.persistence import Tracking
 from schemas.binding import BadInput, decode
 from schemas.recorded import Fact
 from schemas.topics import INBOUND_TOPICS
-from services.domain import PurchaseOrder
-from services.ingest import Ingest
+from services.ingest.consumer import Ingest
 from services.kafka import ensure_topics
 from services.runtime import tune_gc
 from services.settings import Settings
-from services.simulate import SimEvent, generate, publish
-from services.store import EventStore, position_name
+from services.simulate.traffic import SimEvent, generate, publish
+from services.store.aggregate import PurchaseOrder
+from services.store.events import EventStore, position_name
 
 
 def workload(count: int) -> tuple[list[SimEvent], int]:

@@ -12,19 +12,18 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from projections.db import ViewDB
-from projections.outbox import OutboxPublisher
 from projections.runner import Runner
-from projections.status_view import StatusProjection
-from projections.worker import run_projections
+from projections.views.status import StatusProjection
 from schemas.topics import Topic
-from services.ingest import Ingest
+from services.ingest.consumer import Ingest
 from services.kafka import ensure_topics
-from services.replay import rebuild
 from services.runtime import tune_gc
 from services.settings import Settings
-from services.simulate import encode, generate
-from services.store import EventStore
+from services.simulate.traffic import encode, generate
+from services.store.events import EventStore
+from services.store.views import ViewDB
+from services.workers.outbox import OutboxPublisher
+from services.workers.projection_loop import run_projections
 
 
 def raw_read_rate(store_url: str) -> tuple[float, float]:
@@ -58,7 +57,7 @@ def status_rebuild_rate(store_url: str) -> float:
     try:
         runner = Runner(StatusProjection(), store, db, batch=2000)
         started = time.perf_counter()
-        applied = rebuild(runner)
+        applied = runner.rebuild()
         return applied / (time.perf_counter() - started)
     finally:
         db.close()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.api.conftest import world
+from tests.services.api.conftest import world
 
 __all__ = ["launch", "world"]
 

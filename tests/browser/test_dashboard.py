@@ -10,10 +10,10 @@ from pydantic import SecretStr
 
 from schemas.recorded import Fact
 from services.api import create_app
-from tests.api.conftest import World
-from tests.api.live import serve
-from tests.api.scenario import FOUR_DAYS, book, shifted
-from tests.unit.factories import acked, approved, delivered, revised, sent
+from tests.factories import acked, approved, delivered, revised, sent
+from tests.services.api.conftest import World
+from tests.services.api.live import serve
+from tests.services.api.scenario import FOUR_DAYS, book, shifted
 
 pytestmark = pytest.mark.browser
 Launch = Callable[[], Browser]  # the `launch` fixture (conftest.py)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.store import EventStore
+from services.store.events import EventStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -6,11 +6,11 @@ import random
 import signal
 from pathlib import Path
 
-from projections.db import ViewDB
 from schemas.topics import Topic
 from services.kafka import ensure_topics
 from services.settings import Settings
-from services.store import EventStore
+from services.store.events import EventStore
+from services.store.views import ViewDB
 from tests.integration.kit import (
     binary,
     ce,

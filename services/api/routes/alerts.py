@@ -1,13 +1,13 @@
-"""Alerts (CONTRACT §5 shape), open or resolved, filtered by kind and supplier."""
+"""Alerts (docs/contract.md §5 shape), open or resolved, filtered by kind and supplier."""
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from projections.alerts_view import list_alerts
+from projections.tables import alerts
 from schemas.views import Alert, AlertKind
-from services.api.deps import DBDep, TablesDep
+from services.api.deps import DBDep
 from services.api.problems import ProblemError, problems
 
 router = APIRouter(tags=["alerts"])
@@ -28,7 +28,6 @@ class AlertPage(BaseModel):
 )
 def get_alerts(
     db: DBDep,
-    tables: TablesDep,
     state: Annotated[
         Literal["open", "resolved"] | None, Query(description="open or resolved (both if unset).")
     ] = None,
@@ -38,10 +37,8 @@ def get_alerts(
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> dict[str, Any]:
     with db.read() as tx:
-        if not tables.has(tx, "alerts"):
-            return {"items": [], "next_cursor": None}
         try:
-            items, next_cursor = list_alerts(tx, state, kind, supplier, limit, cursor or None)
+            items, next_cursor = alerts.listing(tx, state, kind, supplier, limit, cursor or None)
         except ValueError as exc:
             raise ProblemError(
                 422,

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from projections.audit_view import audit_entries, to_csv, to_jsonl
-from services.api.deps import DBDep, StoreDep, TablesDep
+from projections.audit import to_csv, to_jsonl
+from projections.tables import audit
+from services.api.deps import DBDep, StoreDep
 from services.api.problems import problems
 from services.api.routes.pos import unknown_po
 
@@ -58,13 +59,12 @@ def get_audit(
     po_number: str,
     store: StoreDep,
     db: DBDep,
-    tables: TablesDep,
     format: Annotated[
         AuditFormat, Query(description="json (default), csv or jsonl (one entry per line).")
     ] = AuditFormat.JSON,
 ) -> Response:
     with db.read() as tx:
-        entries = audit_entries(tx, po_number) if tables.has(tx, "audit") else []
+        entries = audit.entries(tx, po_number)
     # An empty trail of a recorded PO only means the audit projection has not caught up.
     if not entries and not store.facts(po_number):
         raise unknown_po(po_number)

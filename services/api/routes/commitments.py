@@ -1,12 +1,12 @@
-"""Finance commitments (CONTRACT §5 shape) of one PO, or listed by state and supplier."""
+"""Finance commitments (docs/contract.md §5 shape) of one PO, or listed by state and supplier."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from projections.commitments_view import get_commitment, list_commitments
+from projections.tables import commitments
 from schemas.views import Commitment, CommitmentState
-from services.api.deps import DBDep, TablesDep
+from services.api.deps import DBDep
 from services.api.problems import ProblemError, problems
 
 router = APIRouter(tags=["commitments"])
@@ -18,9 +18,9 @@ router = APIRouter(tags=["commitments"])
     summary="The finance commitment of one PO",
     responses=problems(401, 404),
 )
-def get_po_commitment(po_number: str, db: DBDep, tables: TablesDep) -> dict[str, Any]:
+def get_po_commitment(po_number: str, db: DBDep) -> dict[str, Any]:
     with db.read() as tx:
-        found = get_commitment(tx, po_number) if tables.has(tx, "commitments") else None
+        found = commitments.get(tx, po_number)
     if found is None:
         raise ProblemError(
             404,
@@ -39,12 +39,9 @@ def get_po_commitment(po_number: str, db: DBDep, tables: TablesDep) -> dict[str,
 )
 def get_commitments(
     db: DBDep,
-    tables: TablesDep,
     state: Annotated[CommitmentState | None, Query(description="Only this state.")] = None,
     supplier: Annotated[str | None, Query(description="Only this supplier id.")] = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="At most this many.")] = 500,
 ) -> list[dict[str, Any]]:
     with db.read() as tx:
-        if not tables.has(tx, "commitments"):
-            return []
-        return list_commitments(tx, state=state, supplier=supplier, limit=limit)
+        return commitments.listing(tx, state=state, supplier=supplier, limit=limit)

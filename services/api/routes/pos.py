@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from projections.status import render, view_of
+from projections.tables import status
 from schemas.status import POStatus
-from schemas.views import StatusView, dump
-from services.api import queries
-from services.api.deps import DBDep, StoreDep, TablesDep
+from schemas.views import StatusView
+from services import reads
+from services.api.deps import DBDep, SlaDep, StoreDep
 from services.api.params import InstantText, decode_cursor, encode_cursor, parse_instant
 from services.api.problems import ProblemError, problems
 
@@ -17,7 +17,8 @@ router = APIRouter(tags=["purchase orders"])
 
 AS_OF = Query(
     description="RFC 3339 instant with offset: the view computed from the events whose "
-    "event `time` is at or before it.",
+    "event `time` is at or before it; `overdue` then says whether a deadline due by then "
+    "was missed by then.",
     examples=["2025-03-03T12:00:00Z"],
 )
 
@@ -48,29 +49,18 @@ def get_po(
     po_number: str,
     store: StoreDep,
     db: DBDep,
-    tables: TablesDep,
+    sla: SlaDep,
     as_of: Annotated[InstantText | None, AS_OF] = None,
 ) -> dict[str, Any]:
     if as_of is not None:
-        when = parse_instant("as_of", as_of)
-        facts = store.facts(po_number)
-        if not facts:
-            raise unknown_po(po_number)
-        if not any(f.time <= when for f in facts):
+        view = reads.po_view_as_of(store, po_number, parse_instant("as_of", as_of), sla)
+        if view is None and store.facts(po_number):
             raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
-        view = dump(view_of(po_number, facts, as_of=when))
-        with db.read() as tx:
-            view["overdue"] = queries.overdue_as_of(tx, tables, po_number, when)
-        return view
-    with db.read() as tx:
-        found = queries.current_view(tx, tables, po_number)
-    if found is not None:
-        return found
-    # Recorded but not yet projected (the status projection lags a little): ask the store.
-    aggregate = store.get(po_number)
-    if aggregate is None:
+    else:
+        view = reads.current_view(store, db, po_number)
+    if view is None:
         raise unknown_po(po_number)
-    return dump(render(aggregate.state))
+    return view
 
 
 @router.get(
@@ -81,8 +71,9 @@ def get_po(
 )
 def list_pos(
     db: DBDep,
-    tables: TablesDep,
-    status: Annotated[POStatus | None, Query(description="Only POs with this status.")] = None,
+    status_: Annotated[
+        POStatus | None, Query(alias="status", description="Only POs with this status.")
+    ] = None,
     supplier: Annotated[str | None, Query(description="Only POs of this supplier id.")] = None,
     overdue: Annotated[
         bool | None, Query(description="Only POs that are (true) or are not (false) overdue.")
@@ -92,10 +83,9 @@ def list_pos(
 ) -> dict[str, Any]:
     after = decode_cursor(cursor)
     with db.read() as tx:
-        items, more = queries.page_of_views(
+        items, more = status.page(
             tx,
-            tables,
-            status=status.value if status else None,
+            status=status_.value if status_ else None,
             supplier=supplier,
             overdue=overdue,
             after=after,

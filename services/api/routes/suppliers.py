@@ -6,13 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from projections.performance_view import supplier_performance, suppliers_overview
-from services.api.deps import DBDep, TablesDep
+from projections.tables.performance import supplier_performance, suppliers_overview
+from services.api.deps import DBDep
 from services.api.params import InstantText, parse_instant
 from services.api.problems import ProblemError, problems
 
 router = APIRouter(tags=["suppliers"])
-TABLE = "performance_records"
 
 Days = Annotated[int, Query(ge=1, le=3660, description="Window length in days.")]
 WindowEnd = Annotated[
@@ -68,13 +67,12 @@ def window_end_of(value: str | None, days: int) -> datetime:
 def get_performance(
     supplier_id: str,
     db: DBDep,
-    tables: TablesDep,
     days: Days = 90,
     window_end: WindowEnd = None,
 ) -> dict[str, Any]:
     end = window_end_of(window_end, days)
     with db.read() as tx:
-        found = supplier_performance(tx, supplier_id, end, days) if tables.has(tx, TABLE) else None
+        found = supplier_performance(tx, supplier_id, end, days)
     if found is None:
         raise ProblemError(
             404,
@@ -92,8 +90,8 @@ def get_performance(
     responses=problems(401, 422),
 )
 def list_suppliers(
-    db: DBDep, tables: TablesDep, days: Days = 90, window_end: WindowEnd = None
+    db: DBDep, days: Days = 90, window_end: WindowEnd = None
 ) -> list[dict[str, Any]]:
     end = window_end_of(window_end, days)
     with db.read() as tx:
-        return suppliers_overview(tx, end, days) if tables.has(tx, TABLE) else []
+        return suppliers_overview(tx, end, days)

@@ -1,0 +1,171 @@
+"""The alerts table and the alerts projection's own state: due checks, the recorded clock,
+the publication ledger and the cursor. Every read of alerts (API, dashboard) is here."""
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from projections.overdue import OVERDUE_KINDS
+from projections.tables import Tx, chunks, instant, instant_text, marks
+from schemas.views import Alert, dump
+
+Cursor = str | None
+Tick = tuple[int, int, datetime]  # seq, projection position, clock time
+_COLUMNS: tuple[str, ...] = ("alert_id", "po_number", "revision", "recipient", "kind")
+_COLUMNS += ("severity", "supplier_id", "due_at", "raised_at", "resolved_at", "escalation_level")
+_UPSERT = f"INSERT INTO alerts ({', '.join(_COLUMNS)}, episode, alert) VALUES ({'?, ' * 12}?)"
+_UPSERT += " ON CONFLICT (alert_id) DO UPDATE SET "
+_UPSERT += ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS[1:], "episode", "alert"))
+# The rule of docs/contract.md §6 `overdue` in SQL: an open alert of an overdue kind.
+OPEN_OVERDUE = (
+    f"SELECT po_number FROM alerts WHERE resolved_at IS NULL AND kind IN ({marks(OVERDUE_KINDS)})"
+)
+
+
+def reset(tx: Tx) -> None:
+    """Forget derived alerts; the recorded clock and the ledger stay (inputs and outputs)."""
+    tx.execute("DELETE FROM alerts")
+    tx.execute("DELETE FROM alerts_due")
+    tx.execute("UPDATE alerts_cursor SET applied_seq = 0, clock = NULL WHERE id = 1")
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def of_po(tx: Tx, po_number: str) -> dict[str, tuple[Alert, int]]:
+    """The stored alerts of a PO with their episode, by alert id."""
+    rows = tx.all("SELECT alert_id, episode, alert FROM alerts WHERE po_number = ?", (po_number,))
+    return {r["alert_id"]: (Alert.model_validate_json(r["alert"]), int(r["episode"])) for r in rows}
+
+
+def store(tx: Tx, alert: Alert, episode: int) -> None:
+    """Upsert one alert."""
+    values = [getattr(alert, column) for column in _COLUMNS]
+    values = [instant_text(v) if isinstance(v, datetime) else v for v in values]
+    tx.execute(_UPSERT, (*values, episode, json.dumps(dump(alert), separators=(",", ":"))))
+
+
+def overdue_pos(tx: Tx, po_numbers: Sequence[str]) -> set[str]:
+    """The POs among `po_numbers` with an open overdue-kind alert (one query per chunk)."""
+    found: set[str] = set()
+    for part in chunks(po_numbers):
+        sql = f"{OPEN_OVERDUE} AND po_number IN ({marks(part)})"
+        found |= {r["po_number"] for r in tx.all(sql, (*OVERDUE_KINDS, *part))}
+    return found
+
+
+def listing(
+    tx: Tx, state: str | None, kind: str | None, supplier: str | None, limit: int, cursor: Cursor
+) -> tuple[list[dict[str, Any]], Cursor]:
+    """Alerts newest raised first, and the next page's cursor; ValueError on bad arguments."""
+    if state not in (None, "open", "resolved") or limit < 1:
+        raise ValueError(f"state must be open or resolved and limit >= 1: {state!r}, {limit}")
+    where, params = [], []
+    if state is not None:
+        where.append(f"resolved_at IS {'' if state == 'open' else 'NOT '}NULL")
+    for column, value in (("kind", kind), ("supplier_id", supplier)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if cursor is not None:
+        raised, key = _decode(cursor)
+        where.append("(raised_at < ? OR (raised_at = ? AND alert_id < ?))")
+        params += [raised, raised, key]
+    sql = "SELECT alert_id, raised_at, alert FROM alerts" + " WHERE " * bool(where)
+    sql += " AND ".join(where) + " ORDER BY raised_at DESC, alert_id DESC LIMIT ?"
+    rows = tx.all(sql, [*params, limit + 1])
+    last = [rows[limit - 1]["raised_at"], rows[limit - 1]["alert_id"]] if rows[limit:] else None
+    following = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+    return [json.loads(r["alert"]) for r in rows[:limit]], following
+
+
+def _decode(cursor: str) -> tuple[str, str]:
+    try:
+        raised_at, alert_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(raised_at), str(alert_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a cursor of this listing: {cursor!r}") from exc
+
+
+def open_count(tx: Tx) -> int:
+    """How many alerts are open."""
+    row = tx.one("SELECT COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL")
+    return int(row["n"]) if row else 0
+
+
+def open_by_kind(tx: Tx) -> dict[str, int]:
+    """Open alerts per kind."""
+    sql = "SELECT kind, COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL GROUP BY kind"
+    return {str(r["kind"]): int(r["n"]) for r in tx.all(sql)}
+
+
+def latest_overdue(tx: Tx, limit: int) -> list[str]:
+    """The overdue POs whose newest open overdue alert was raised last, newest first."""
+    sql = OPEN_OVERDUE.replace("SELECT po_number", "SELECT po_number, raised_at", 1)
+    rows = tx.all(
+        f"SELECT po_number, MAX(raised_at) AS raised FROM ({sql}) AS o"
+        " GROUP BY po_number ORDER BY raised DESC LIMIT ?",
+        (*OVERDUE_KINDS, limit),
+    )
+    return [str(r["po_number"]) for r in rows]
+
+
+# --- due checks, recorded clock, ledger, cursor ----------------------------------------------
+
+
+def due(tx: Tx, at: datetime) -> list[str]:
+    """POs whose next check is at or before `at`."""
+    rows = tx.all("SELECT po_number FROM alerts_due WHERE next_check <= ?", (instant_text(at),))
+    return [str(r["po_number"]) for r in rows]
+
+
+def set_next_check(tx: Tx, po_number: str, at: datetime | None) -> None:
+    """When the PO's alerts change next with no new fact (None: never)."""
+    tx.execute("DELETE FROM alerts_due WHERE po_number = ?", (po_number,))
+    if at is not None:
+        sql = "INSERT INTO alerts_due (po_number, next_check) VALUES (?, ?)"
+        tx.execute(sql, (po_number, instant_text(at)))
+
+
+def lock(tx: Tx) -> None:
+    """Serialize batches and ticks (a row lock on PostgreSQL; SQLite locks it all)."""
+    tx.execute("UPDATE alerts_cursor SET id = id WHERE id = 1")
+
+
+def cursor(tx: Tx) -> tuple[int, datetime | None]:
+    """The last recorded tick applied and the clock."""
+    row = tx.all("SELECT applied_seq, clock FROM alerts_cursor WHERE id = 1")[0]
+    return int(row["applied_seq"]), instant(row["clock"]) if row["clock"] else None
+
+
+def set_cursor(tx: Tx, applied_seq: int, clock: datetime | None) -> None:
+    sql = "UPDATE alerts_cursor SET applied_seq = ?, clock = ? WHERE id = 1"
+    tx.execute(sql, (applied_seq, instant_text(clock) if clock else None))
+
+
+def ticks(tx: Tx, after_seq: int, upto_position: int) -> list[Tick]:
+    """Recorded ticks after `after_seq` taken at or before projection `upto_position`."""
+    sql = "SELECT seq, position, at FROM alert_clock WHERE seq > ? AND position <= ?"
+    rows = tx.all(sql + " ORDER BY seq", (after_seq, upto_position))
+    return [(int(r["seq"]), int(r["position"]), instant(r["at"])) for r in rows]
+
+
+def record_tick(tx: Tx, position: int, at: datetime) -> Tick | None:
+    """Record a tick at `position`, unless ticks were recorded past it (then None)."""
+    last = tx.all("SELECT MAX(seq) AS seq, MAX(position) AS position FROM alert_clock")[0]
+    if last["position"] is not None and int(last["position"]) > position:
+        return None
+    seq = int(last["seq"] or 0) + 1
+    tx.execute(
+        "INSERT INTO alert_clock (seq, position, at) VALUES (?, ?, ?)",
+        (seq, position, instant_text(at)),
+    )
+    return (seq, position, at)
+
+
+def note_published(tx: Tx, alert_id: str, label: str, severity: str) -> bool:
+    """Enter a transition in the ledger; False when it was published before."""
+    sql = "INSERT INTO alert_published (alert_id, transition, severity) VALUES (?, ?, ?)"
+    return tx.execute(sql + " ON CONFLICT DO NOTHING", (alert_id, label, severity)) == 1

@@ -1,0 +1,85 @@
+"""Every table and index of the views database, in one place (created idempotently).
+
+The event store's own tables belong to eventsourcing (`services.store.events`). A new
+table or index goes here; a changed one needs its projection rebuilt (`potrack replay`).
+"""
+
+from projections.tables import Tx
+
+# The projections that keep a folded PoState per PO, each in its own `<name>_po_state`.
+STATE_PROJECTIONS = ("status", "alerts", "performance", "commitments")
+
+RUNNER = (
+    "CREATE TABLE IF NOT EXISTS projection_positions ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    " id {serial}, topic TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,"
+    " payload TEXT NOT NULL, created_at TEXT NOT NULL)",
+)
+STATES = tuple(
+    f"CREATE TABLE IF NOT EXISTS {name}_po_state (po_number TEXT PRIMARY KEY, state TEXT NOT NULL)"
+    for name in STATE_PROJECTIONS
+)
+STATUS = (
+    "CREATE TABLE IF NOT EXISTS po_status ("
+    " po_number TEXT PRIMARY KEY, status TEXT NOT NULL, supplier_id TEXT,"
+    " revision INTEGER, version INTEGER NOT NULL, updated_at TEXT, view TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS po_status_by_status ON po_status (status, po_number)",
+    "CREATE INDEX IF NOT EXISTS po_status_by_supplier ON po_status (supplier_id, po_number)",
+)
+ALERTS = (
+    "CREATE TABLE IF NOT EXISTS alerts (alert_id TEXT PRIMARY KEY, po_number TEXT NOT NULL,"
+    " revision INTEGER NOT NULL, recipient TEXT, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+    " supplier_id TEXT, due_at TEXT, raised_at TEXT NOT NULL, resolved_at TEXT,"
+    " escalation_level INTEGER NOT NULL, episode INTEGER NOT NULL, alert TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_po ON alerts (po_number, resolved_at)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_kind ON alerts (kind, resolved_at)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (raised_at, alert_id)",
+    "CREATE TABLE IF NOT EXISTS alerts_due (po_number TEXT PRIMARY KEY, next_check TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS alerts_due_by_time ON alerts_due (next_check)",
+    # Recorded ticks of the live clock, with the projection position they were taken at.
+    "CREATE TABLE IF NOT EXISTS alert_clock"
+    " (seq BIGINT PRIMARY KEY, position BIGINT NOT NULL, at TEXT NOT NULL)",
+    # The publication ledger: what was published once is never published again.
+    "CREATE TABLE IF NOT EXISTS alert_published (alert_id TEXT NOT NULL, transition TEXT NOT NULL,"
+    " severity TEXT NOT NULL, PRIMARY KEY (alert_id, transition, severity))",
+    # One row: the last recorded tick applied, the clock, and the lock of batches and ticks.
+    "CREATE TABLE IF NOT EXISTS alerts_cursor (id INTEGER PRIMARY KEY,"
+    " applied_seq BIGINT NOT NULL, clock TEXT)",
+    "INSERT INTO alerts_cursor (id, applied_seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+)
+AUDIT = (
+    "CREATE TABLE IF NOT EXISTS audit ("
+    " po_number TEXT NOT NULL, seq INTEGER NOT NULL, notification_id BIGINT NOT NULL,"
+    " entry TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
+    " PRIMARY KEY (po_number, seq))",
+)
+COMMITMENTS = (
+    "CREATE TABLE IF NOT EXISTS commitments ("
+    " po_number TEXT PRIMARY KEY, state TEXT NOT NULL, supplier_id TEXT NOT NULL,"
+    " currency TEXT NOT NULL, amount TEXT NOT NULL, commitment TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS commitments_by_state ON commitments (state, po_number)",
+    "CREATE INDEX IF NOT EXISTS commitments_by_supplier ON commitments (supplier_id, po_number)",
+)
+PERFORMANCE = (
+    "CREATE TABLE IF NOT EXISTS performance_records ("
+    " po_number TEXT NOT NULL, revision INTEGER NOT NULL, recipient TEXT NOT NULL,"
+    " supplier_id TEXT NOT NULL, channel TEXT NOT NULL, due_at TEXT, start_at TEXT,"
+    " acknowledged_at TEXT, announced_at TEXT NOT NULL, record TEXT NOT NULL,"
+    " PRIMARY KEY (po_number, revision, recipient))",
+    "CREATE INDEX IF NOT EXISTS performance_by_supplier"
+    " ON performance_records (supplier_id, due_at)",
+)
+ALL = (*RUNNER, *STATES, *STATUS, *ALERTS, *AUDIT, *COMMITMENTS, *PERFORMANCE)
+# Any constant: serializes concurrent set-ups (PostgreSQL's CREATE ... IF NOT EXISTS can
+# still collide on its catalog when two processes run it at the same moment).
+_SETUP_LOCK = 0x706F74726B
+
+
+def create_all(tx: Tx, postgres: bool) -> None:
+    """Create every view table and index that is missing (idempotent, safe to race)."""
+    if postgres:
+        tx.execute("SELECT pg_advisory_xact_lock(?)", (_SETUP_LOCK,))
+    serial = "BIGSERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    for statement in ALL:
+        tx.execute(statement.format(serial=serial))

@@ -1,0 +1,75 @@
+"""Projection positions (how far each projection has applied the notification log) and
+the outbox (outbound records queued in a projection's transaction, sent after)."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.tables import Row, Tx
+
+Message = tuple[str, str, str, dict[str, Any]]  # topic, key, CloudEvents type, data
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def position(tx: Tx, name: str) -> int:
+    """The last notification id the projection applied (0: none yet)."""
+    row = tx.one("SELECT position FROM projection_positions WHERE name = ?", (name,))
+    return int(row["position"]) if row else 0
+
+
+def move(tx: Tx, name: str, old: int, new: int) -> bool:
+    """Advance the position from `old` to `new`; False if another worker moved it first."""
+    if old == 0 and not tx.one("SELECT 1 AS x FROM projection_positions WHERE name = ?", (name,)):
+        tx.execute(
+            "INSERT INTO projection_positions (name, position, updated_at) VALUES (?, ?, ?)",
+            (name, new, _now_text()),
+        )
+        return True
+    changed = tx.execute(
+        "UPDATE projection_positions SET position = ?, updated_at = ?"
+        " WHERE name = ? AND position = ?",
+        (new, _now_text(), name, old),
+    )
+    return changed == 1
+
+
+def forget(tx: Tx, name: str) -> None:
+    """Drop the projection's position: it applies the log from the start again."""
+    tx.execute("DELETE FROM projection_positions WHERE name = ?", (name,))
+
+
+def positions(tx: Tx) -> dict[str, int]:
+    """Every projection's position, by name."""
+    rows = tx.all("SELECT name, position FROM projection_positions ORDER BY name")
+    return {str(r["name"]): int(r["position"]) for r in rows}
+
+
+def enqueue(tx: Tx, messages: list[Message]) -> None:
+    """Queue outbound records in the caller's transaction."""
+    now = _now_text()
+    tx.executemany(
+        "INSERT INTO outbox (topic, key, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+        [(t, k, ty, json.dumps(p, separators=(",", ":")), now) for t, k, ty, p in messages],
+    )
+
+
+def queued(tx: Tx, limit: int) -> list[Row]:
+    """The oldest `limit` queued records: id, topic, key, type, payload (JSON), created_at."""
+    return tx.all(
+        "SELECT id, topic, key, type, payload, created_at FROM outbox ORDER BY id LIMIT ?",
+        (limit,),
+    )
+
+
+def sent(tx: Tx, ids: list[int]) -> None:
+    """Remove records the broker acknowledged."""
+    tx.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+
+def queued_count(tx: Tx) -> int:
+    """How many records wait in the outbox."""
+    row = tx.one("SELECT COUNT(*) AS n FROM outbox")
+    return int(row["n"]) if row else 0

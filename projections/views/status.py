@@ -1,0 +1,35 @@
+"""Status projection: the §6 view of every PO, stored in `po_status`, published on
+po.status.v1 (docs/contract.md §5, §6)."""
+
+from projections.runner import Context
+from projections.status import render
+from projections.tables import Tx, alerts, status
+from projections.views.base import Change, PoStateProjection
+from schemas.topics import OutboundType, Topic
+from schemas.views import dump
+
+
+class StatusProjection(PoStateProjection):
+    """Renders every changed PO once per batch; `overdue` comes from the open alerts."""
+
+    name = "status"
+    keeps_before = False
+
+    def reset(self, tx: Tx) -> None:
+        super().reset(tx)
+        status.reset(tx)
+
+    def changed_batch(self, tx: Tx, changes: list[Change], ctx: Context) -> None:
+        pos = [c.after.po_number for c in changes]
+        # Lock the rows first: the alerts projection flips `overdue` in place, and reading
+        # the alerts only after holding the rows means neither side overwrites the other.
+        status.lock(tx, pos)
+        overdue = alerts.overdue_pos(tx, pos)
+        views = []
+        for change in changes:
+            po = change.after.po_number
+            view = dump(render(change.after, overdue=po in overdue))
+            views.append(view)
+            # One record per batch per PO: the latest version is what a compacted topic keeps.
+            ctx.emit(Topic.STATUS, po, OutboundType.STATUS, view)
+        status.save(tx, views)

@@ -1,0 +1,1 @@
+"""Ingest: the inbound topics into the event store, exactly once (`potrack ingest`)."""

@@ -1,0 +1,1 @@
+"""Realistic simulated traffic for `potrack simulate`, the demo and the tests."""

@@ -1,0 +1,289 @@
+"""Realistic, deterministic PO distribution traffic for `potrack simulate`, and its publisher."""
+
+import asyncio
+import heapq
+import itertools
+import json
+import math
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
+
+from schemas.binding import STRUCTURED_CONTENT_TYPE
+from schemas.topics import TOPIC_OF_TYPE, Topic
+from services.simulate.lifecycle import DAY, HOUR, MINUTE, Fact, lifecycle
+from services.simulate.profiles import SUPPLIERS
+
+TimeMode = Literal["historical", "live"]
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
+OnSent = Callable[["SimEvent", RecordMetadata], None]
+Pending = list[tuple["asyncio.Future[RecordMetadata]", "SimEvent"]]
+
+TOPIC_OF = TOPIC_OF_TYPE
+EVENTS_PER_PO = 7.8  # mean length of a lifecycle(); sizes the rate at which POs start
+BATCH_BYTES = 256 * 1024  # per partition; aiokafka's 16 KiB default costs throughput
+HALF_DAY = DAY / 2  # historical: aim to have started enough POs about this long before `start`
+LIVE_SPEEDUP = 1440.0  # live mode: a day in the life of a PO passes in a minute
+BAD_KINDS = (  # the defects of bad messages, each one a reason to dead-letter
+    "not-json",
+    "not-cloudevent",
+    "unknown-type",
+    "missing-subject",
+    "bad-time",
+    "schema",
+    "binary-not-json",
+)
+_STRUCTURED = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
+
+
+@dataclass(frozen=True)
+class SimEvent:
+    """One Kafka record of the simulated stream (treat `value` as read-only).
+
+    `value` is the CloudEvent as a structured-mode JSON object (raw bytes for a few bad
+    messages); `binary` says to send it in binary content mode. `bad` names the defect
+    that must get it dead-lettered (None: a good event); `duplicate` marks an exact
+    re-send of an earlier event (same source and id). `time` is the event time.
+    """
+
+    topic: Topic
+    key: str
+    time: datetime
+    value: dict[str, Any] | bytes
+    binary: bool = False
+    duplicate: bool = False
+    bad: str | None = None
+
+
+def generate(
+    seed: int,
+    count: int,
+    start: datetime,
+    *,
+    time_mode: TimeMode = "historical",
+    days: float = 30.0,
+    live_rate: float = 50.0,
+    bad_fraction: float = 0.005,
+    duplicate_fraction: float = 0.01,
+    late_fraction: float = 0.03,
+    binary_fraction: float = 0.5,
+    po_start: int | None = None,
+) -> Iterator[SimEvent]:
+    """Yield `count` events of many interleaved POs in rough arrival order; pure and seeded.
+
+    historical: POs are approved over the `days` before `start` and play out at real
+    speed; nothing after `start` is emitted (the newest POs are caught mid-flight; if
+    the window runs short, the last POs crowd into its end). live: POs play out LIVE_SPEEDUP
+    times faster from `start` on, about `live_rate` events per second of event time, so
+    publishing at that rate (or with follow_event_time) keeps event times near now.
+    A `late_fraction` of events arrives minutes to hours after later ones, a
+    `duplicate_fraction` is re-sent, a `bad_fraction` is followed by a broken variant.
+    PO numbers run on from `po_start` (default: drawn from the seed). Ids and PO numbers
+    depend on the seed alone, so re-publishing a seed (even with another `start`) only
+    produces duplicates: use another seed, and `po_start` to keep POs of runs apart.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if time_mode not in ("historical", "live"):
+        raise ValueError(f"unknown time_mode {time_mode!r}")
+    if count < 0 or days <= 0 or live_rate <= 0:
+        raise ValueError("count must be >= 0, days and live_rate > 0")
+    rng = random.Random(seed)
+    origin = start.astimezone(UTC)
+    origin = origin.replace(microsecond=origin.microsecond // 1000 * 1000)
+    if time_mode == "historical":
+        origin, scale, horizon = origin - timedelta(days=days), 1.0, days * DAY
+        po_gap = horizon / max(1.0, count / EVENTS_PER_PO)
+        margin = min(HALF_DAY + 2 * po_gap, horizon / 4)
+    else:
+        scale, horizon, po_gap = 1 / LIVE_SPEEDUP, math.inf, EVENTS_PER_PO / live_rate
+        margin = 0.0
+    numbers = itertools.count(rng.randrange(1, 900) * 1000 if po_start is None else po_start)
+    queue: list[tuple[float, int, SimEvent]] = []
+    tiebreak = itertools.count()
+    due = 0  # queued events that arrive within the horizon
+
+    def push(arrival: float, event: SimEvent) -> None:
+        nonlocal due
+        due += arrival <= horizon
+        heapq.heappush(queue, (arrival, next(tiebreak), event))
+
+    def gap() -> float:
+        # Steer the pace of new POs so that the count-th event lands near the horizon.
+        if horizon == math.inf:
+            return rng.expovariate(1 / po_gap)
+        wanted = (count - emitted - due) / EVENTS_PER_PO
+        steer = (horizon - margin - next_po) / wanted if wanted > 0 else 2 * po_gap
+        return rng.expovariate(1 / min(max(steer, po_gap / 2), 2 * po_gap))
+
+    emitted, last, next_po = 0, 0.0, 0.0
+    next_po = gap()
+    while emitted < count:
+        if queue and queue[0][0] <= min(next_po, horizon):
+            arrival, _, event = heapq.heappop(queue)
+            due, last, emitted = due - 1, arrival, emitted + 1
+            yield event
+            if event.bad is None and not event.duplicate:
+                if rng.random() < duplicate_fraction:
+                    push(arrival + rng.uniform(1, 2 * HOUR) * scale, replace(event, duplicate=True))
+                if rng.random() < bad_fraction:
+                    push(arrival + rng.uniform(0, MINUTE) * scale, _bad(rng, event))
+            continue
+        if next_po > horizon:  # the window is used up: squeeze the POs still needed into its end
+            next_po = rng.uniform(last, horizon)
+        supplier = rng.choice(SUPPLIERS)
+        approved = origin + timedelta(seconds=next_po)
+        po = f"PO-{approved.year}-{next(numbers):06d}"
+        for fact in lifecycle(rng, supplier, approved.date()):
+            ms = math.floor((next_po + fact.at * scale) * 1000)  # times are kept to the ms
+            at, when = ms / 1000, origin + timedelta(milliseconds=ms)
+            late = rng.random() < late_fraction
+            lag = rng.uniform(5 * MINUTE, 12 * HOUR) * scale if late else 0.0
+            binary = rng.random() < binary_fraction
+            value = _cloudevent(rng, fact, po, when)
+            # what happened before `start` has arrived by then, however late
+            arrival = min(at + lag, horizon) if at <= horizon else at
+            push(arrival, SimEvent(TOPIC_OF[fact.type], po, when, value, binary))
+        next_po += gap()
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _rfc3339(when: datetime, utc_offset: float) -> str:
+    local = when.astimezone(timezone(timedelta(hours=utc_offset)))
+    return local.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _cloudevent(rng: random.Random, fact: Fact, po: str, when: datetime) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": _uuid(rng),
+        "source": fact.source,
+        "type": fact.type.value,
+        "subject": po,
+        "time": _rfc3339(when, fact.utc_offset),
+        "datacontenttype": "application/json",
+        "data": fact.data,
+    }
+
+
+def _bad(rng: random.Random, event: SimEvent) -> SimEvent:
+    """A broken variant of a good event, as buggy upstream systems make them, with a new id."""
+    assert isinstance(event.value, dict)
+    doc = json.loads(json.dumps(event.value)) | {"id": _uuid(rng)}
+    kind, binary = rng.choice(BAD_KINDS), event.binary
+    value: dict[str, Any] | bytes = doc
+    if kind == "not-json":
+        value, binary = _dumps(doc)[: rng.randint(16, 64)], False
+    elif kind == "not-cloudevent":
+        value, binary = {"po_number": doc["subject"], "event": doc["type"], **doc["data"]}, False
+    elif kind == "unknown-type":
+        doc["type"] = rng.choice(("po.shipped", "po.invoiced", "PO.APPROVED"))
+    elif kind == "missing-subject":
+        del doc["subject"]
+    elif kind == "bad-time":
+        doc["time"] = doc["time"][:19]  # no offset
+    elif kind == "schema":
+        doc["data"]["revision"] = 0
+    else:
+        doc["data"], binary = b"<OrderResponse><Status>OK</Status></OrderResponse>", True
+    return replace(event, value=value, binary=binary, duplicate=False, bad=kind)
+
+
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode(event: SimEvent) -> Record:
+    """The Kafka (key, value, headers) of a simulated event, in its content mode. Pure."""
+    key, value = event.key.encode(), event.value
+    if isinstance(value, bytes):
+        return key, value, list(_STRUCTURED)
+    if not event.binary:
+        return key, _dumps(value), list(_STRUCTURED)
+    headers = [
+        (f"ce_{name}", str(attribute).encode())
+        for name, attribute in value.items()
+        if name not in ("data", "datacontenttype")
+    ]
+    data = value.get("data")
+    body = data if isinstance(data, bytes) else _dumps(data)
+    return key, body, [*headers, ("content-type", b"application/json")]
+
+
+def tally(event: SimEvent) -> list[str]:
+    """The counters one sent event adds to, as `publish` reports them."""
+    names = ["sent", "bad" if event.bad else "good", "binary" if event.binary else "structured"]
+    return names + (["duplicates"] if event.duplicate else [])
+
+
+async def publish(
+    stream: Iterable[SimEvent],
+    bootstrap_servers: str,
+    rate: float | None = None,
+    topic_prefix: str = "",
+    on_sent: OnSent | None = None,
+    *,
+    follow_event_time: bool = False,
+    chunk: int = 2000,
+) -> dict[str, int]:
+    """Send every event of `stream` (it ends when the stream does) and return the counts.
+
+    rate: records per second, None for as fast as the broker takes them; follow_event_time:
+    never send an event before its event time (for time_mode="live"). Delivery reports are
+    awaited in chunks (smaller when paced); a failed send raises. on_sent(event, metadata)
+    is called for each record the broker confirmed.
+    """
+    if rate is not None and rate <= 0:
+        raise ValueError("rate must be positive (or None)")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=BATCH_BYTES,
+        max_request_size=2 * 1024 * 1024,
+    )
+    await producer.start()
+    counts: Counter[str] = Counter()
+    window = chunk if rate is None else max(1, min(chunk, int(rate / 4)))
+    pending: Pending = []
+    loop = asyncio.get_running_loop()
+    slot = loop.time()  # when the next record is due; a backlog of at most 1 s is caught up
+    try:
+        for event in stream:
+            wait = 0.0
+            if rate is not None:
+                slot = max(slot, loop.time() - 1.0)
+                wait, slot = slot - loop.time(), slot + 1 / rate
+            if follow_event_time:
+                wait = max(wait, (event.time - datetime.now(UTC)).total_seconds())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            key, value, headers = encode(event)
+            topic = f"{topic_prefix}{event.topic.value}"
+            pending.append((await producer.send(topic, value, key=key, headers=headers), event))
+            if len(pending) >= window:
+                await _settle(pending, counts, on_sent)
+        await _settle(pending, counts, on_sent)
+    finally:
+        await producer.stop()
+    return dict(counts)
+
+
+async def _settle(pending: Pending, counts: Counter[str], on_sent: OnSent | None) -> None:
+    for future, event in pending:
+        metadata = await future
+        counts.update(tally(event))
+        if on_sent is not None:
+            on_sent(event, metadata)
+    pending.clear()

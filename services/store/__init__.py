@@ -1,0 +1,1 @@
+"""Storage adapters: the event store (eventsourcing) and the views database."""

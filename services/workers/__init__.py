@@ -1,0 +1,1 @@
+"""Background workers: the projection loop, the alert clock and the outbox publisher."""

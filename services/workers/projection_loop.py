@@ -1,0 +1,53 @@
+"""The projection worker loop: step every runner, sleep when idle, report lag."""
+
+import asyncio
+import contextlib
+
+from projections.runner import ConcurrentProjectionError, Runner
+from services import metrics
+from services.logging import get_logger
+from services.retry import backoff
+
+log = get_logger(__name__)
+
+
+async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_seconds: float) -> None:
+    """Apply batches until `stop`; a batch in hand is always finished (it is one txn)."""
+    for runner in runners:
+        log.info("projection started", projection=runner.name, position=runner.position())
+    failures = 0
+    while not stop.is_set():
+        busy = False
+        for runner in runners:
+            try:
+                step = await asyncio.to_thread(runner.step)
+            except ConcurrentProjectionError as exc:
+                log.warning("projection conflict, retrying", projection=runner.name, error=str(exc))
+                continue
+            except Exception as exc:
+                failures += 1
+                log.error("projection step failed", projection=runner.name, error=str(exc))
+                await _idle(stop, backoff(failures))
+                continue
+            failures = 0
+            metrics.PROJECTION_LAG.labels(projection=runner.name).set(step.lag)
+            metrics.PROJECTION_POSITION.labels(projection=runner.name).set(step.position)
+            if step.applied:
+                busy = True
+                log.info(
+                    "projection batch",
+                    projection=runner.name,
+                    applied=step.applied,
+                    position=step.position,
+                    lag=step.lag,
+                    ms=round(step.seconds * 1000, 1),
+                )
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll_seconds)
+    log.info("projections stopped", positions={r.name: r.position() for r in runners})
+
+
+async def _idle(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

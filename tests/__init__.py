@@ -1,0 +1,1 @@
+"""potrack tests, mirroring schemas/, projections/ and services/; integration/ is real infra."""

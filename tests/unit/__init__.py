@@ -1,1 +1,0 @@
-"""Unit tests: pure code only, no Kafka, no database."""
