@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections.alerts import expected_alerts
+from projections.anomalies import anomalies
 from projections.overdue import is_overdue, overdue_at
 from projections.sla import SlaPolicy
 from projections.status import render
@@ -238,3 +239,25 @@ def test_equal_instants_written_with_different_offsets_render_the_same_in_any_or
     other, _ = aggregate([plan, in_utc, in_paris])
 
     assert wire(render(one.state)) == wire(render(other.state))
+
+
+@PROPERTY
+@given(data=st.data())
+def test_any_arrival_order_gives_the_same_anomalies_and_the_notes_recorded_name_them_all(
+    data: st.DataObject,
+) -> None:
+    # docs/contract.md §4 (v1.1): anomalies are judged on event time over the set of events.
+    facts = data.draw(histories())
+    expected = anomalies(aggregate(facts)[0].state)
+
+    po, _ = aggregate(data.draw(arrivals(facts)))
+
+    assert anomalies(po.state) == expected
+    # Each anomaly was noted with the fact that brought it about, whatever came first:
+    # on itself, or naming it. (A re-announced plan may withdraw one; a note stays noted.)
+    recorded = [event.fact for event in po.collect_events()]  # type: ignore[attr-defined]
+    noted = [note for fact in recorded for note in fact.anomalies]
+    for found in expected:
+        named = f"{found.note}: {found.type} {found.id} from {found.source}"
+        [own] = [fact for fact in recorded if fact.key == found.key]
+        assert found.note in own.anomalies or named in noted, found
