@@ -19,10 +19,12 @@ An event for a revision not announced yet is no anomaly: it counts once the revi
 Pure: no I/O, no clock.
 """
 
+from bisect import insort
 from datetime import datetime
 from typing import NamedTuple
 
-from projections.fold import Order, Plan, PoState, Seen, plan_of, seen_of
+from projections.fold import Order, PoState, Seen, seen_of
+from schemas.events import Recipient
 from schemas.recorded import Fact
 from schemas.status import EventType, RecipientKind
 
@@ -39,12 +41,13 @@ ANNOUNCEMENTS = (EventType.APPROVED, EventType.REVISED)
 
 
 class Found(NamedTuple):
-    """One anomaly: the event it is about (source, id, type, time) and the note."""
+    """One anomaly: the event it is about (time, id, source, type) and the note; tuples
+    order by event time, then id, source and note."""
 
-    source: str
-    id: str
-    type: str
     time: datetime
+    id: str
+    source: str
+    type: str
     note: str
 
     @property
@@ -52,77 +55,112 @@ class Found(NamedTuple):
         return (self.source, self.id)
 
 
+Plans = dict[int, tuple[Order, list[Recipient]]]  # the counting plan of each revision
+
+
+def _plans(state: PoState) -> Plans:
+    return {rev: (plan.order, plan.data.recipients) for rev, plan in state.plans.items()}
+
+
+def _seen(state: PoState) -> list[Seen]:
+    if state.seen is None:
+        raise ValueError(f"the state of {state.po_number} keeps no facts for the anomaly rules")
+    return state.seen
+
+
 def anomalies(state: PoState) -> list[Found]:
-    """Every anomaly of the PO's facts, ordered by event time, id, source and note."""
-    return _judge(state.seen, state.plans)
+    """Every anomaly of the PO's facts, ordered by event time, id, source and note;
+    ValueError for a state made without `seen` (see `PoState.seen`)."""
+    return _judge(_seen(state), _plans(state))
 
 
 def anomalies_with(state: PoState, fact: Fact) -> list[Found]:
     """The anomalies of the PO's facts plus `fact` (not folded into `state`)."""
-    seen = sorted([*state.seen, seen_of(fact)], key=lambda s: s.order)
-    plans = state.plans
-    plan = plan_of(fact)
-    if plan is not None:
-        revision = plan.data.revision
-        known = plans.get(revision)
-        if known is None or known.order < plan.order:
-            plans = {**plans, revision: plan}
+    seen = list(_seen(state))
+    insort(seen, seen_of(fact))
+    plans = _plans(state)
+    if fact.type in ANNOUNCEMENTS:
+        revision, recipients = fact.payload.revision, fact.payload.recipients
+        if revision not in plans or plans[revision][0] < fact.order:
+            plans[revision] = (fact.order, recipients)
     return _judge(seen, plans)
 
 
+def brought_by(state: PoState, fact: Fact) -> list[Found]:
+    """The anomalies that adding `fact` to the PO's facts brings about (on itself or on
+    earlier facts): `anomalies_with(state, fact)` less `anomalies(state)`, computed on the
+    fact alone when it is a recipient event, which cannot change another's anomalies."""
+    if not _seen(state):
+        return []  # a fact alone is never anomalous
+    if fact.type in RECIPIENT_TYPES:
+        plan = state.plans.get(fact.payload.revision)
+        plans = {plan.data.revision: (plan.order, plan.data.recipients)} if plan else {}
+        # Only the time of the earliest cancellation matters to a recipient event.
+        cancelled = (state.cancelled_at, "", "") if state.cancelled_at is not None else None
+        found: list[Found] = []
+        _about(seen_of(fact), cancelled, None, None, plans, found)
+        return sorted(found)
+    old = set(anomalies(state))
+    return [found for found in anomalies_with(state, fact) if found not in old]
+
+
 def _first(seen: list[Seen], *types: EventType) -> Order | None:
-    orders = [s.order for s in seen if s.type in types]
-    return min(orders) if orders else None
+    return next((s.order for s in seen if s.type in types), None)  # `seen` is sorted
 
 
-def _judge(seen: list[Seen], plans: dict[int, Plan]) -> list[Found]:
+def _judge(seen: list[Seen], plans: Plans) -> list[Found]:
     cancelled = _first(seen, EventType.CANCELLED)
     approved = _first(seen, EventType.APPROVED)
     announced: dict[int, Order] = {}
     for s in seen:
         if s.type in ANNOUNCEMENTS and s.revision is not None:
-            announced[s.revision] = min(announced.get(s.revision, s.order), s.order)
+            announced.setdefault(s.revision, s.order)  # the earliest: `seen` is sorted
     found: list[Found] = []
-
-    def note(s: Seen, text: str) -> None:
-        found.append(Found(s.source, s.id, s.type.value, s.time, text))
-
     for s in seen:
-        if s.type is EventType.CANCELLED:
-            if s.order != cancelled:
-                note(s, "PO cancelled more than once")
-            continue
-        if cancelled is not None and s.time > cancelled[0]:
-            note(s, f"{s.type} dated after the PO was cancelled")
+        _about(s, cancelled, approved, announced, plans, found)
+    return sorted(found)
+
+
+def _about(
+    s: Seen,
+    cancelled: Order | None,
+    approved: Order | None,
+    announced: dict[int, Order] | None,
+    plans: Plans,
+    found: list[Found],
+) -> None:
+    """The anomalies of one fact, given the earliest cancellation, approval and
+    announcement of each revision (the last two are not needed for recipient facts)."""
+
+    def note(text: str) -> None:
+        found.append(Found(s.time, s.id, s.source, s.type.value, text))
+
+    if s.type is EventType.CANCELLED:
+        if s.order != cancelled:
+            note("PO cancelled more than once")
+        return
+    if cancelled is not None and s.time > cancelled[0]:
+        note(f"{s.type} dated after the PO was cancelled")
+    if s.type in ANNOUNCEMENTS:
         if s.type is EventType.APPROVED and s.order != approved:
-            note(s, "PO approved more than once")
-        if s.type in ANNOUNCEMENTS and s.revision is not None:
-            if s.order != announced[s.revision]:
-                note(s, f"revision {s.revision} announced again; the latest counts")
-            continue
-        if s.type not in RECIPIENT_TYPES or s.revision not in plans:
-            continue
-        plan = plans[s.revision].data
-        recipient = next((r for r in plan.recipients if r.id == s.recipient), None)
-        if recipient is None:
-            note(s, f"recipient {s.recipient} is not in the plan of revision {s.revision}")
-        elif s.type is EventType.ACKNOWLEDGED and recipient.kind is RecipientKind.INTERNAL:
-            note(s, f"internal recipient {recipient.id} acknowledged; none is needed")
-        elif s.type is EventType.SENT and s.channel != recipient.channel.value:
-            note(s, f"sent by {s.channel}, the plan says {recipient.channel.value}")
-    return sorted(found, key=lambda a: (a.time, a.id, a.source, a.note))
+            note("PO approved more than once")
+        if announced is not None and s.revision is not None and s.order != announced[s.revision]:
+            note(f"revision {s.revision} announced again; the latest counts")
+        return
+    if s.revision not in plans:
+        return
+    recipient = next((r for r in plans[s.revision][1] if r.id == s.recipient), None)
+    if recipient is None:
+        note(f"recipient {s.recipient} is not in the plan of revision {s.revision}")
+    elif s.type is EventType.ACKNOWLEDGED and recipient.kind is RecipientKind.INTERNAL:
+        note(f"internal recipient {recipient.id} acknowledged; none is needed")
+    elif s.type is EventType.SENT and s.channel != recipient.channel.value:
+        note(f"sent by {s.channel}, the plan says {recipient.channel.value}")
 
 
-def notes_for(before: list[Found], after: list[Found], fact: Fact) -> list[str]:
-    """The notes recorded with `fact`: the anomalies it brings about, on itself or on
-    earlier-recorded events (named), given the anomalies `before` and `after` it."""
-    old = set(before)
-    notes = []
-    for found in after:
-        if found in old:
-            continue
-        if found.key == fact.key:
-            notes.append(found.note)
-        else:
-            notes.append(f"{found.note}: {found.type} {found.id} from {found.source}")
-    return notes
+def notes_for(found: list[Found], fact: Fact) -> list[str]:
+    """The notes recorded with `fact` for the anomalies it brings about: on itself as they
+    are, on an earlier-recorded event naming that event."""
+    return [
+        a.note if a.key == fact.key else f"{a.note}: {a.type} {a.id} from {a.source}" for a in found
+    ]

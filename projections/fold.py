@@ -9,6 +9,7 @@ does). Pure: no I/O, no clock.
 
 from bisect import insort
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -54,14 +55,15 @@ class Track(BaseModel):
     first_ack_at: datetime | None = Field(None, description="Earliest acknowledgment time.")
 
 
-class Seen(BaseModel):
+class Seen(NamedTuple):
     """One distinct fact as the anomaly rules need it: identity, type, time and, for a
-    recipient fact, its revision, recipient and (po.sent) channel."""
+    recipient fact, its revision, recipient and (po.sent) channel. A tuple: cheap to make
+    and stored as a JSON array in the state."""
 
-    source: str
-    id: str
-    type: EventType
     time: datetime
+    id: str
+    source: str
+    type: EventType
     revision: int | None = None
     recipient: str | None = None
     channel: str | None = None
@@ -69,6 +71,10 @@ class Seen(BaseModel):
     @property
     def order(self) -> Order:
         return (self.time, self.id, self.source)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.id)
 
 
 class PoState(BaseModel):
@@ -79,7 +85,11 @@ class PoState(BaseModel):
     cancelled_at: datetime | None = None
     plans: dict[int, Plan] = Field(default_factory=dict)
     tracks: dict[str, Track] = Field(default_factory=dict)
-    seen: list[Seen] = Field(default_factory=list, description="Every fact, by (time, id, source).")
+    seen: list[Seen] | None = Field(
+        None,
+        description="Every fact by (time, id, source), for the anomaly rules; None when the "
+        "state's keeper needs no anomalies (it then saves their size).",
+    )
 
     def track(self, revision: int, recipient: str) -> Track | None:
         return self.tracks.get(track_key(revision, recipient))
@@ -106,13 +116,13 @@ def seen_of(fact: Fact) -> Seen:
     """What the anomaly rules keep of a fact."""
     payload = fact.payload
     return Seen(
-        source=fact.source,
-        id=fact.id,
-        type=fact.type,
-        time=fact.time,
-        revision=getattr(payload, "revision", None),
-        recipient=getattr(payload, "recipient", None),
-        channel=payload.channel.value if fact.type is EventType.SENT else None,
+        fact.time,
+        fact.id,
+        fact.source,
+        fact.type,
+        getattr(payload, "revision", None),
+        getattr(payload, "recipient", None),
+        payload.channel.value if fact.type is EventType.SENT else None,
     )
 
 
@@ -133,7 +143,8 @@ def evolve(state: PoState, fact: Fact) -> PoState:
     """Fold one (non-duplicate) fact into the state; returns the same, updated, state."""
     state.events += 1
     state.last_time = fact.time if state.last_time is None else max(state.last_time, fact.time)
-    insort(state.seen, seen_of(fact), key=lambda s: s.order)  # sorted: a set, not an arrival
+    if state.seen is not None:
+        insort(state.seen, seen_of(fact))  # by (time, id, source): a set, not an arrival
     payload = fact.payload
     plan = plan_of(fact)
     if plan is not None:
@@ -186,8 +197,9 @@ def evolve(state: PoState, fact: Fact) -> PoState:
 
 
 def fold(po_number: str, facts: list[Fact]) -> PoState:
-    """The state of a PO from its distinct facts (any order gives the same state)."""
-    state = PoState(po_number=po_number)
+    """The state of a PO from its distinct facts (any order gives the same state), with
+    what the anomaly rules need."""
+    state = PoState(po_number=po_number, seen=[])
     for fact in facts:
         evolve(state, fact)
     return state

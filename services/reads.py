@@ -49,7 +49,7 @@ def views_as_of(store: EventStore, as_of: datetime, sla: SlaPolicy) -> Iterator[
     for _, fact in store.iter_facts():
         if fact.time <= as_of:
             state = states.get(fact.subject) or states.setdefault(
-                fact.subject, PoState(po_number=fact.subject)
+                fact.subject, PoState(po_number=fact.subject, seen=[])
             )
             evolve(state, fact)
     for po in sorted(states):

@@ -8,6 +8,7 @@ from typing import TypeVar
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
+    Retrying,
     retry_if_exception_type,
     stop_after_attempt,
     stop_never,
@@ -59,4 +60,21 @@ async def with_retry(
     async for attempt in retrying:
         with attempt:
             return await action()
+    raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+def call_with_retry(
+    what: str, action: Callable[[], T], *, on: Retried, attempts: int, event: str
+) -> T:
+    """`with_retry` for synchronous calls, always bounded: `attempts` tries, then the last
+    error propagates."""
+    for attempt in Retrying(
+        retry=retry_if_exception_type(on),
+        wait=wait_exponential(multiplier=FIRST_WAIT / 5, max=MAX_WAIT),
+        stop=stop_after_attempt(attempts),
+        before_sleep=_warn(what, event),
+        reraise=True,
+    ):
+        with attempt:
+            return action()
     raise AssertionError("unreachable: tenacity re-raises the last error")

@@ -9,6 +9,7 @@ import uvicorn
 
 from projections.runner import Projection, Runner
 from projections.sla import SlaPolicy, load_sla
+from projections.views import PROJECTION_NAMES
 from projections.views.alerts import AlertsProjection
 from projections.views.audit import AuditProjection
 from projections.views.commitments import CommitmentsProjection
@@ -24,7 +25,6 @@ from services.workers.outbox import OutboxPublisher
 from services.workers.projection_loop import run_projections
 
 log = get_logger(__name__)
-PROJECTION_NAMES = ("status", "audit", "alerts", "performance", "commitments")
 
 
 def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:

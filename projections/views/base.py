@@ -32,6 +32,7 @@ class PoStateProjection:
     name = "po_state"
     keeps_before = True
     publishes_on_replay = False
+    keeps_seen = False  # True: the state keeps what the anomaly rules need (PoState.seen)
 
     def reset(self, tx: Tx) -> None:
         states.reset(tx, self.name)
@@ -48,7 +49,7 @@ class PoStateProjection:
         for po_number, po_facts in by_po.items():
             before = known.get(po_number)
             if before is None:
-                after = PoState(po_number=po_number)
+                after = PoState(po_number=po_number, seen=[] if self.keeps_seen else None)
             else:
                 after = before.model_copy(deep=True) if self.keeps_before else before
             for fact in po_facts:

@@ -14,6 +14,7 @@ class StatusProjection(PoStateProjection):
 
     name = "status"
     keeps_before = False
+    keeps_seen = True  # the view lists the anomalies
 
     def reset(self, tx: Tx) -> None:
         super().reset(tx)

@@ -8,12 +8,12 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
+from projections.views import PROJECTION_NAMES
 from services.logging import configure
 from services.runtime import tune_gc
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from services.wiring import PROJECTION_NAMES
 
 app = typer.Typer(
     help="potrack: purchase order distribution tracking on Kafka.\n\n"

@@ -31,7 +31,6 @@ from services.cli.common import (
 from services.cli.render import print_audit, print_view
 from services.settings import Settings
 from services.store.events import EventStore
-from services.wiring import runners
 
 
 def _sla(s: Settings) -> SlaPolicy:
@@ -117,6 +116,8 @@ def replay(
 
 
 def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> None:
+    from services.wiring import runners  # here: the other commands need not load the services
+
     db = open_views(s)
     try:
         for runner in runners(s, store, db, names):

@@ -32,6 +32,8 @@ def print_view(view: StatusView, console: Console) -> None:
     head.add_row("updated", _t(view.updated_at))
     for stale in view.stale_acknowledgments:
         head.add_row("stale ack", f"{stale.recipient} acknowledged revision {stale.revision}")
+    for anomaly in view.anomalies:
+        head.add_row("anomaly", f"{anomaly.type} {_t(anomaly.time)} ({anomaly.id}): {anomaly.note}")
     console.print(head)
     table = Table(title=f"recipients of revision {_t(view.revision)} (UTC)")
     for col in ("recipient", "via", "status", "sent", "delivered", "received", "acked", "failure"):

@@ -1,11 +1,11 @@
-"""`potrack run`, `ingest`, `project` and `api`: the long-running services."""
+"""`potrack run`, `ingest`, `project` and `api`: the long-running services.
+
+Each command imports the services it runs, so that the other commands start fast.
+"""
 
 import asyncio
 
 from services.cli.common import Names, app, check_names, err, open_store, open_views, settings
-from services.ingest.consumer import Ingest
-from services.runtime import run_until_signalled
-from services.wiring import Api, Projections
 
 
 @app.command()
@@ -14,6 +14,9 @@ def ingest() -> None:
 
     Example: POTRACK_STORE_URL=postgresql://potrack:pw@db/potrack potrack ingest
     """
+    from services.ingest.consumer import Ingest
+    from services.runtime import run_until_signalled
+
     s = settings()
     store = open_store(s, cache_size=50_000)
     try:
@@ -28,6 +31,9 @@ def project(names: Names = None) -> None:
 
     Example: potrack project status alerts
     """
+    from services.runtime import run_until_signalled
+    from services.wiring import Projections
+
     s = settings()
     chosen = check_names(names)
     store, db = open_store(s), open_views(s)
@@ -44,6 +50,9 @@ def api() -> None:
 
     Example: POTRACK_API_PORT=8080 potrack api
     """
+    from services.runtime import run_until_signalled
+    from services.wiring import Api
+
     s = settings()
     store, db = open_store(s), open_views(s)
     try:
@@ -59,6 +68,10 @@ def run() -> None:
 
     Example: potrack run   (then open http://127.0.0.1:8080/)
     """
+    from services.ingest.consumer import Ingest
+    from services.runtime import run_until_signalled
+    from services.wiring import Api, Projections
+
     s = settings()
     store, db = open_store(s, cache_size=50_000), open_views(s)
     services = [Ingest(s, store).run, Projections(s, store, db, None).run, Api(s, store, db).run]

@@ -6,13 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from aiokafka.errors import KafkaError
 
 from schemas.generate import main as generate_main
-from services.api.openapi import DEFAULT_PATH, render_openapi
 from services.cli.common import app, err, fail, out, settings
-from services.kafka import ensure_topics, with_broker_retry
-from services.simulate.traffic import generate, publish
 
 
 @app.command()
@@ -37,6 +33,11 @@ def simulate(
     Examples: potrack simulate --rate 100
     | potrack simulate --mode historical --count 50000 --rate 0
     """
+    from aiokafka.errors import KafkaError
+
+    from services.kafka import ensure_topics, with_broker_retry
+    from services.simulate.traffic import generate, publish
+
     if mode not in ("live", "historical"):
         fail(f"unknown mode {mode!r}: use live or historical", 2)
     s = settings()
@@ -85,6 +86,8 @@ def schemas(
 
     Example: potrack schemas --check
     """
+    from services.api.openapi import DEFAULT_PATH, render_openapi
+
     code = generate_main(["--check"] if check else [])
     openapi = render_openapi()
     if check:

@@ -44,3 +44,14 @@ def split(records: dict[TopicPartition, list[ConsumerRecord]], now: datetime) ->
         if items:
             batch.positions[(tp.topic, tp.partition)] = items[-1].offset + 1
     return batch
+
+
+def fresh(
+    records: dict[TopicPartition, list[ConsumerRecord]], expected: dict[TopicPartition, int]
+) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """The records at or past the expected next offset of their partition (all of a
+    partition with no expectation)."""
+    kept = {
+        tp: [r for r in items if r.offset >= expected.get(tp, 0)] for tp, items in records.items()
+    }
+    return {tp: items for tp, items in kept.items() if items}

@@ -24,7 +24,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from schemas.topics import INBOUND_TOPICS, Topic
 from services import metrics
-from services.ingest.batch import split
+from services.ingest.batch import fresh, split
 from services.kafka import ensure_topics, producer, with_broker_retry
 from services.logging import get_logger
 from services.retry import with_retry
@@ -61,6 +61,10 @@ class Ingest:
         self.deadletter_topic = settings.topic(Topic.DEADLETTER)
         self.consumer: AIOKafkaConsumer | None = None
         self.recorded = 0
+        # The next offset this process expects per partition (sought or recorded): records
+        # below it were handed out before (aiokafka can hand out a fetch twice around a
+        # seek) and are skipped, so they are neither dead-lettered nor recorded twice.
+        self.expected: dict[TopicPartition, int] = {}
 
     async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
         assert self.consumer is not None
@@ -73,10 +77,17 @@ class Ingest:
                 unrecorded.append(tp)
             else:
                 self.consumer.seek(tp, position)
+                self.expected[tp] = position
         if unrecorded:
             # The store is the truth: a partition it never recorded is read from its start,
             # whatever Kafka's committed offset says (a new or rebuilt store re-ingests).
-            await self.consumer.seek_to_beginning(*unrecorded)
+            # A plain seek to the first offset, not seek_to_beginning: that one is an async
+            # reset which could land after records from the start were already handed out,
+            # and hand them out again.
+            first = await self.consumer.beginning_offsets(unrecorded)
+            for tp in unrecorded:
+                self.consumer.seek(tp, first[tp])
+                self.expected[tp] = first[tp]
         log.info(
             "partitions assigned", partitions=[f"{tp.topic}:{tp.partition}" for tp in partitions]
         )
@@ -129,6 +140,12 @@ class Ingest:
     ) -> None:
         assert self.consumer is not None
         started = time.perf_counter()
+        handed = sum(len(items) for items in records.values())
+        records = fresh(records, self.expected)
+        if (skipped := handed - sum(len(items) for items in records.values())) > 0:
+            log.info("records handed out again skipped", records=skipped)
+        if not records:
+            return
         batch = split(records, self.clock())
         await self._dead_letter(batch.dead, dead_producer)
         try:
@@ -142,6 +159,7 @@ class Ingest:
             await self.seek_to_stored(list(records))
             return
         self.recorded += result.new
+        self.expected.update({TopicPartition(t, p): o for (t, p), o in batch.positions.items()})
         for fact in batch.facts:
             metrics.EVENTS_INGESTED.labels(type=fact.type.value).inc()
         metrics.DUPLICATES.inc(result.duplicates)

@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from projections.anomalies import Found, anomalies, anomalies_with, notes_for
+from projections.anomalies import brought_by, notes_for
 from projections.fold import PoState, evolve
 from schemas.recorded import Fact
 
@@ -65,28 +65,22 @@ class PurchaseOrder(Aggregate):
     @event(Started)
     def __init__(self, po_number: str, fact: Fact) -> None:
         self.po_number = po_number
-        self.state = PoState(po_number=po_number)
+        self.state = PoState(po_number=po_number, seen=[])
         self.seen: set[tuple[str, str]] = set()
-        self._anomalies: list[Found] | None = None
         self._apply(fact)
 
     @classmethod
     def start(cls, fact: Fact) -> "PurchaseOrder":
         """A new PO stream whose first fact is `fact`."""
-        empty = PoState(po_number=fact.subject)
-        notes = notes_for([], anomalies_with(empty, fact), fact)
+        notes = notes_for(brought_by(PoState(po_number=fact.subject, seen=[]), fact), fact)
         return cls(po_number=fact.subject, fact=fact.with_anomalies(notes))
 
     def record(self, fact: Fact) -> bool:
         """Record a fact unless its (source, id) was seen; True when it was new."""
         if fact.key in self.seen:
             return False
-        if self._anomalies is None:
-            self._anomalies = anomalies(self.state)
-        after = anomalies_with(self.state, fact)
-        notes = notes_for(self._anomalies, after, fact)
+        notes = notes_for(brought_by(self.state, fact), fact)
         self._recorded(fact=fact.with_anomalies(notes))
-        self._anomalies = after
         return True
 
     @event(FactRecorded)
@@ -96,7 +90,6 @@ class PurchaseOrder(Aggregate):
     def _apply(self, fact: Fact) -> None:
         self.seen.add(fact.key)
         evolve(self.state, fact)
-        self._anomalies = None
 
     def __getstate__(self) -> dict[str, Any]:
         return self.__dict__

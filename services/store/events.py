@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     Mapper,
@@ -24,9 +25,12 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
 
 from schemas.recorded import Fact
+from services.retry import call_with_retry
 from services.store.aggregate import PurchaseOrder, po_id
 from services.store.stored import StateTranscoder, UpcastingMapper
 from services.store.urls import store_environment
+
+SCHEMA_LOCK = 0x706F74726B01  # any constant: the advisory lock of schema creation
 
 
 class _MultiTracking:
@@ -44,7 +48,22 @@ class SQLiteBatchRecorder(_MultiTracking, SQLiteProcessRecorder):
 
 
 class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):  # type: ignore[misc]
-    pass
+    """On PostgreSQL, processes that start at the same moment race to create the schema
+    (`CREATE OR REPLACE FUNCTION` fails with "tuple concurrently updated", `CREATE TYPE`
+    with a unique violation): creation is serialized by an advisory lock and retried."""
+
+    def create_table(self) -> None:
+        call_with_retry(
+            "create the event store schema",
+            super().create_table,
+            on=(psycopg.errors.InternalError_, psycopg.errors.UniqueViolation),
+            attempts=5,
+            event="event store schema busy, retrying",
+        )
+
+    def _create_table(self, curs: Any) -> None:
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,), prepare=False)
+        super()._create_table(curs)
 
 
 class PotrackApplication(Application[UUID]):

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from projections.views import PROJECTION_NAMES
 from schemas.topics import Topic
 from services.kafka import ensure_topics
 from services.settings import Settings
 from services.simulate.traffic import generate, publish
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from services.wiring import PROJECTION_NAMES
 from tests.integration.kit import ROOT, consume, potrack, potrack_env, wait_for
 
 VIEW_TABLES = {

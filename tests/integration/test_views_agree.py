@@ -15,13 +15,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from projections.tables import alerts, positions
+from projections.views import PROJECTION_NAMES
 from schemas.topics import Topic
 from services.kafka import ensure_topics
 from services.settings import Settings
 from services.simulate.traffic import generate, publish
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from services.wiring import PROJECTION_NAMES
 from tests.integration.kit import ROOT, potrack, potrack_env, wait_for
 
 SAMPLE = 8  # POs compared one by one

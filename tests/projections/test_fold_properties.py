@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections.alerts import expected_alerts
-from projections.anomalies import anomalies
+from projections.anomalies import anomalies, anomalies_with, brought_by
+from projections.fold import PoState, evolve
 from projections.overdue import is_overdue, overdue_at
 from projections.sla import SlaPolicy
 from projections.status import render
@@ -261,3 +262,18 @@ def test_any_arrival_order_gives_the_same_anomalies_and_the_notes_recorded_name_
         named = f"{found.note}: {found.type} {found.id} from {found.source}"
         [own] = [fact for fact in recorded if fact.key == found.key]
         assert found.note in own.anomalies or named in noted, found
+
+
+@PROPERTY
+@given(data=st.data())
+def test_what_a_fact_brings_about_is_the_difference_of_the_anomalies_with_and_without_it(
+    data: st.DataObject,
+) -> None:
+    # brought_by takes a shortcut for recipient events; it must agree with the definition.
+    state = PoState(po_number=PO, seen=[])
+    for fact in data.draw(st.permutations(data.draw(histories()))):
+        before = set(anomalies(state))
+        expected = sorted(a for a in anomalies_with(state, fact) if a not in before)
+
+        assert brought_by(state, fact) == expected
+        evolve(state, fact)

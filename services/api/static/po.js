@@ -111,6 +111,9 @@
     for (const s of view.stale_acknowledgments || []) {
       facts.push(["Stale ack", `${s.recipient} acknowledged revision ${s.revision}`]);
     }
+    for (const a of view.anomalies || []) {
+      facts.push(["Anomaly", `⚠ ${a.type} ${time(a.time)}: ${a.note}`]);
+    }
     $("po-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
 

@@ -13,7 +13,7 @@ from projections.views.status import StatusProjection
 from services.cli import app
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from tests.factories import PO, acked, approved, delivered, sent
+from tests.factories import PO, acked, approved, cancelled, delivered, sent
 
 runner = CliRunner()
 
@@ -46,6 +46,21 @@ def test_status_for_a_person_shows_the_status_and_recipients(env: dict[str, str]
     assert result.exit_code == 0
     assert "acknowledged" in result.stdout
     assert "S1" in result.stdout
+
+
+def test_status_for_a_person_shows_the_anomalies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/potrack.sqlite"
+    store = EventStore(url)
+    late = acked("S1", time=600, id="855-7")
+    store.record([approved(time=0), late, cancelled(time=60)], {}, "g")
+    store.close()
+
+    result = runner.invoke(app, ["status", PO], env={"POTRACK_STORE_URL": url})
+
+    assert result.exit_code == 0, result.output
+    assert "anomaly" in result.stdout
+    assert "855-7" in result.stdout
+    assert "dated after the PO was cancelled" in result.stdout
 
 
 def test_status_of_an_unknown_po_exits_1_with_a_message_on_stderr(env: dict[str, str]) -> None:

@@ -3,7 +3,7 @@
 from aiokafka import ConsumerRecord, TopicPartition
 
 from schemas.status import EventType
-from services.ingest.batch import split
+from services.ingest.batch import fresh, split
 from tests.factories import T0, plan
 from tests.factories import record as value_of
 
@@ -41,3 +41,14 @@ def test_a_poison_pill_is_dead_lettered_and_the_records_around_it_are_kept() -> 
     assert [r.offset for r, _ in batch.dead] == [8, 9]
     assert all(reason for _, reason in batch.dead)
     assert batch.positions == {("po.distribution.v1", 0): 10}
+
+
+def test_records_below_the_expected_offset_were_handed_out_before_and_are_skipped() -> None:
+    tp, other = TopicPartition("po.distribution.v1", 0), TopicPartition("po.delivery.v1", 1)
+    polled = {tp: [record(n, b"{}") for n in range(5)], other: [record(0, b"{}")]}
+
+    kept = fresh(polled, {tp: 3})
+
+    assert [r.offset for r in kept[tp]] == [3, 4]
+    assert [r.offset for r in kept[other]] == [0]  # no expectation: everything
+    assert fresh(polled, {tp: 5, other: 1}) == {}
