@@ -6,6 +6,8 @@ to a stored model must come with an upcaster, never with a rewrite of these file
 """
 
 import json
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -111,3 +113,31 @@ def test_golden_stored_events_keep_their_audit_chain_to_the_byte(store_url: str)
     ]
     assert actual["audit"] == expected
     assert sum(len(facts) for facts in actual["facts"]) == len(stored_events())
+
+
+def write_views() -> None:
+    """Rewrite views.json from the current code (only when a view's meaning changes on
+    purpose, e.g. a contract change; say so in the commit). events.jsonl is never rewritten."""
+    with tempfile.TemporaryDirectory() as folder:
+        views = replay(f"sqlite:///{folder}/golden.sqlite")
+    audit_rows = [
+        {
+            "seq": e["seq"],
+            "po_number": e["po_number"],
+            "entry": {k: v for k, v in e.items() if k not in ("prev_hash", "hash")},
+            "prev_hash": e["prev_hash"],
+            "hash": e["hash"],
+        }
+        for e in views["audit"]
+    ]
+    document = {k: v for k, v in views.items() if k not in ("audit", "facts")}
+    document["audit"] = audit_rows
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    (DATA / "views.json").write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {DATA / 'views.json'}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-views"]:
+        sys.exit("usage: python -m tests.integration.test_golden_stored --write-views")
+    write_views()

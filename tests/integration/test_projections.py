@@ -3,8 +3,6 @@
 import asyncio
 import json
 import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from services.settings import Settings
 from services.simulate.traffic import generate, publish
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from tests.integration.kit import ROOT, consume, potrack, potrack_env, wait_for
+from tests.integration.kit import consume, potrack, potrack_env, run_cli, wait_for
 
 VIEW_TABLES = {
     "po_status": "po_number",
@@ -59,17 +57,6 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
             return {t: tx.all(f"SELECT * FROM {t} ORDER BY {k}") for t, k in VIEW_TABLES.items()}
     finally:
         db.close()
-
-
-def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def value(record: Any) -> dict[str, Any]:

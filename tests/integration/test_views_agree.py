@@ -5,8 +5,6 @@ record agree field by field (overdue included), now and as of an earlier instant
 import asyncio
 import json
 import socket
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from services.settings import Settings
 from services.simulate.traffic import generate, publish
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from tests.integration.kit import ROOT, potrack, potrack_env, wait_for
+from tests.integration.kit import potrack, potrack_env, run_cli, wait_for
 
 SAMPLE = 8  # POs compared one by one
 
@@ -31,17 +29,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def settled(url: str) -> bool:
@@ -112,7 +99,7 @@ async def test_cli_api_and_the_status_topic_show_the_same_view_now_and_as_of(
             for po in chosen:
                 api = (await http.get(f"/pos/{po}")).json()
                 shown = json.loads(
-                    (await asyncio.to_thread(cli, ["status", po, "--json"], env)).stdout
+                    (await asyncio.to_thread(run_cli, ["status", po, "--json"], env)).stdout
                 )
                 assert api == shown == published[po], po
                 assert api["overdue"] is True, po
@@ -123,8 +110,12 @@ async def test_cli_api_and_the_status_topic_show_the_same_view_now_and_as_of(
                 view = published[po]
                 at = instant(view, 1.5)
                 api = (await http.get(f"/pos/{po}", params={"as_of": at})).json()
-                shown = await asyncio.to_thread(cli, ["status", po, "--json", "--as-of", at], env)
-                replayed = await asyncio.to_thread(cli, ["replay", "--as-of", at, "--po", po], env)
+                shown = await asyncio.to_thread(
+                    run_cli, ["status", po, "--json", "--as-of", at], env
+                )
+                replayed = await asyncio.to_thread(
+                    run_cli, ["replay", "--as-of", at, "--po", po], env
+                )
                 assert shown.returncode == replayed.returncode == 0, shown.stderr + replayed.stderr
                 assert api == json.loads(shown.stdout) == json.loads(replayed.stdout), po
                 assert api["version"] <= view["version"]
