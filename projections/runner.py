@@ -46,10 +46,13 @@ class Context:
 
 
 class Projection(Protocol):
-    """A view of the facts. `publishes_on_replay`: a rebuild still lets it emit (the
-    alerts projection's ledger decides itself what was published before)."""
+    """A view of the facts. `version`: raised whenever the rows it writes change meaning or
+    shape; stored rows of another version are rebuilt. `publishes_on_replay`: a rebuild
+    still lets it emit (the alerts projection's ledger decides itself what was published
+    before)."""
 
     name: str
+    version: int
     publishes_on_replay: bool
 
     def reset(self, tx: Tx) -> None:
@@ -79,7 +82,11 @@ class Step:
 
 
 class Runner:
-    """Runs one projection; `step()` applies at most one batch of `batch` notifications."""
+    """Runs one projection; `step()` applies at most one batch of `batch` notifications.
+
+    On start, rows made by another `version` of the projection are forgotten and the
+    projection applies the log from the start again (`upgraded` then says so).
+    """
 
     def __init__(
         self, projection: Projection, log: NotificationLog, db: Database, batch: int = 2000
@@ -88,8 +95,15 @@ class Runner:
         self.log = log
         self.db = db
         self.batch = batch
+        self.upgraded: tuple[int, int] | None = None  # (from, to) when rebuilt on start
         with db.transaction() as tx:
             ddl.create_all(tx, db.postgres)
+            stored = positions.version(tx, projection.name)
+            if stored != projection.version:
+                self.upgraded = (stored, projection.version)
+                projection.reset(tx)
+                positions.forget(tx, projection.name)
+                positions.set_version(tx, projection.name, projection.version)
 
     @property
     def name(self) -> str:

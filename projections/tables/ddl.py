@@ -1,7 +1,8 @@
 """Every table and index of the views database, in one place (created idempotently).
 
 The event store's own tables belong to eventsourcing (`services.store.events`). A new
-table or index goes here; a changed one needs its projection rebuilt (`potrack replay`).
+table or index goes here; a projection whose rows change meaning or shape raises its
+`version`, and the runner rebuilds it from the first event (`projections.runner`).
 """
 
 from projections.tables import Tx
@@ -12,6 +13,9 @@ STATE_PROJECTIONS = ("status", "alerts", "performance", "commitments")
 RUNNER = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)",
+    # The version of each projection's rules and rows that the stored rows were made by.
+    "CREATE TABLE IF NOT EXISTS projection_versions"
+    " (name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS outbox ("
     " id {serial}, topic TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,"
     " payload TEXT NOT NULL, created_at TEXT NOT NULL)",

@@ -41,6 +41,21 @@ def forget(tx: Tx, name: str) -> None:
     tx.execute("DELETE FROM projection_positions WHERE name = ?", (name,))
 
 
+def version(tx: Tx, name: str) -> int:
+    """The version of the projection that made its stored rows: 1 when none was noted
+    (rows made before versions were noted were made by version 1)."""
+    row = tx.one("SELECT version FROM projection_versions WHERE name = ?", (name,))
+    return int(row["version"]) if row else 1
+
+
+def set_version(tx: Tx, name: str, value: int) -> None:
+    tx.execute(
+        "INSERT INTO projection_versions (name, version) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+        (name, value),
+    )
+
+
 def positions(tx: Tx) -> dict[str, int]:
     """Every projection's position, by name."""
     rows = tx.all("SELECT name, position FROM projection_positions ORDER BY name")

@@ -13,6 +13,7 @@ class AuditProjection:
     """Appends one entry per accepted fact to its PO's chain; publishes nothing."""
 
     name = "audit"
+    version = 1
     publishes_on_replay = False
 
     def reset(self, tx: Tx) -> None:

@@ -30,6 +30,7 @@ class PoStateProjection:
     """
 
     name = "po_state"
+    version = 1
     keeps_before = True
     publishes_on_replay = False
     keeps_seen = False  # True: the state keeps what the anomaly rules need (PoState.seen)

@@ -13,6 +13,7 @@ class StatusProjection(PoStateProjection):
     """Renders every changed PO once per batch; `overdue` comes from the open alerts."""
 
     name = "status"
+    version = 2  # 2: the state keeps PoState.seen and the view lists `anomalies`
     keeps_before = False
     keeps_seen = True  # the view lists the anomalies
 

@@ -14,6 +14,13 @@ log = get_logger(__name__)
 async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_seconds: float) -> None:
     """Apply batches until `stop`; a batch in hand is always finished (it is one txn)."""
     for runner in runners:
+        if runner.upgraded is not None:
+            log.warning(
+                "projection rows of another version: rebuilding from the first event",
+                projection=runner.name,
+                stored_version=runner.upgraded[0],
+                version=runner.upgraded[1],
+            )
         log.info("projection started", projection=runner.name, position=runner.position())
     failures = 0
     while not stop.is_set():
