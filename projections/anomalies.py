@@ -86,6 +86,24 @@ def anomalies_with(state: PoState, fact: Fact) -> list[Found]:
     return _judge(seen, plans)
 
 
+class Change(NamedTuple):
+    """What adding one fact does to the PO's anomalies."""
+
+    added: list[Found]
+    withdrawn: list[Found]
+
+
+def change(state: PoState, fact: Fact) -> Change:
+    """The anomalies that adding `fact` brings about (on itself or on earlier facts) and
+    the ones it withdraws (a re-announced plan that now names a recipient): the difference
+    of `anomalies_with(state, fact)` and `anomalies(state)`."""
+    if fact.type in RECIPIENT_TYPES or not _seen(state):
+        return Change(brought_by(state, fact), [])
+    before, after = anomalies(state), anomalies_with(state, fact)
+    old, new = set(before), set(after)
+    return Change([a for a in after if a not in old], [a for a in before if a not in new])
+
+
 def brought_by(state: PoState, fact: Fact) -> list[Found]:
     """The anomalies that adding `fact` to the PO's facts brings about (on itself or on
     earlier facts): `anomalies_with(state, fact)` less `anomalies(state)`, computed on the
@@ -158,9 +176,16 @@ def _about(
         note(f"sent by {s.channel}, the plan says {recipient.channel.value}")
 
 
-def notes_for(found: list[Found], fact: Fact) -> list[str]:
-    """The notes recorded with `fact` for the anomalies it brings about: on itself as they
-    are, on an earlier-recorded event naming that event."""
-    return [
-        a.note if a.key == fact.key else f"{a.note}: {a.type} {a.id} from {a.source}" for a in found
+WITHDRAWN = "no longer an anomaly: "
+
+
+def notes_for(found: Change, fact: Fact) -> list[str]:
+    """The notes recorded with `fact`: each anomaly it brings about, as it is when about
+    `fact` itself, naming the event otherwise; then each it withdraws, named, after
+    `WITHDRAWN`. Read in recorded order, a PO's notes add up to `anomalies` of its facts."""
+    added = [
+        a.note if a.key == fact.key else f"{a.note}: {a.type} {a.id} from {a.source}"
+        for a in found.added
     ]
+    withdrawn = [f"{WITHDRAWN}{a.note}: {a.type} {a.id} from {a.source}" for a in found.withdrawn]
+    return added + withdrawn

@@ -16,16 +16,22 @@ Example policy file (every key optional; these are the defaults):
     acknowledgment_hours = 24
     delivery_minutes = { email = 30 }
 
-A PO's own `acknowledgment_due_hours` overrides both.
+A PO's own `acknowledgment_due_hours` overrides both. Every window is positive, finite
+and at most ten years. Pure: `services.settings.Settings.sla_policy` reads the file.
 """
 
 import tomllib
 from datetime import timedelta
-from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.status import Channel
+
+TEN_YEARS_HOURS = 24 * 366 * 10
+# A window: positive, finite, at most ten years (so every deadline stays in the calendar).
+Hours = Annotated[float, Field(gt=0, le=TEN_YEARS_HOURS, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(gt=0, le=TEN_YEARS_HOURS * 60, allow_inf_nan=False)]
 
 DEFAULT_DELIVERY_MINUTES: dict[Channel, float] = {
     Channel.CXML: 15,
@@ -40,38 +46,48 @@ DEFAULT_DELIVERY_MINUTES: dict[Channel, float] = {
 class SupplierPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    acknowledgment_hours: float | None = Field(None, gt=0)
-    delivery_minutes: dict[Channel, float] = Field(default_factory=dict)
+    acknowledgment_hours: Hours | None = None
+    delivery_minutes: dict[Channel, Minutes] = Field(default_factory=dict)
 
 
 class SlaPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    acknowledgment_hours: float = Field(48, gt=0)
-    delivery_minutes: dict[Channel, float] = Field(
+    acknowledgment_hours: Hours = 48
+    delivery_minutes: dict[Channel, Minutes] = Field(
         default_factory=lambda: dict(DEFAULT_DELIVERY_MINUTES)
     )
     suppliers: dict[str, SupplierPolicy] = Field(default_factory=dict)
 
     def delivery_window(self, supplier_id: str | None, channel: Channel) -> timedelta:
+        """The supplier's window for the channel, else the policy's, else the default."""
         own = self.suppliers.get(supplier_id or "")
-        minutes = (own.delivery_minutes.get(channel) if own else None) or self.delivery_minutes.get(
-            channel, DEFAULT_DELIVERY_MINUTES[channel]
-        )
+        minutes = own.delivery_minutes.get(channel) if own else None
+        if minutes is None:
+            minutes = self.delivery_minutes.get(channel, DEFAULT_DELIVERY_MINUTES[channel])
         return timedelta(minutes=minutes)
 
     def acknowledgment_window(self, supplier_id: str | None, po_hours: float | None) -> timedelta:
+        """The PO's own hours, else the supplier's, else the policy's."""
         own = self.suppliers.get(supplier_id or "")
-        hours = po_hours or (own.acknowledgment_hours if own else None) or self.acknowledgment_hours
+        hours = po_hours
+        if hours is None:
+            hours = own.acknowledgment_hours if own else None
+        if hours is None:
+            hours = self.acknowledgment_hours
         return timedelta(hours=hours)
 
 
-def load_sla(path: Path | None) -> SlaPolicy:
-    """The policy from a TOML file, or the defaults; a bad file is a clear ValueError."""
-    if path is None:
-        return SlaPolicy()
+def parse_sla(text: str, source: str) -> SlaPolicy:
+    """The policy in TOML `text`; ValueError with one line naming `source` and what is
+    wrong (a syntax error, or each refused key with the reason)."""
     try:
-        with path.open("rb") as handle:
-            return SlaPolicy.model_validate(tomllib.load(handle))
-    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise ValueError(f"SLA policy {path}: {exc}") from exc
+        return SlaPolicy.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"SLA policy {source}: not TOML: {exc}") from exc
+    except ValidationError as exc:
+        wrong = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:5]
+        )
+        raise ValueError(f"SLA policy {source}: {wrong}") from exc

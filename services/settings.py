@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from projections.sla import SlaPolicy, parse_sla
+
 DEFAULT_STORE_URL = "sqlite:///.potrack/potrack.sqlite"
 
 
@@ -51,6 +53,17 @@ class Settings(BaseSettings):
         "auto", description="Log rendering; auto means JSON unless stderr is a terminal."
     )
     log_level: str = Field("INFO", description="Minimum log level.")
+
+    def sla_policy(self) -> SlaPolicy:
+        """The SLA policy of `sla_file`, or the defaults; ValueError with one line when the
+        file cannot be read or is not a valid policy."""
+        if self.sla_file is None:
+            return SlaPolicy()
+        try:
+            text = self.sla_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"SLA policy {self.sla_file}: cannot read it: {exc}") from exc
+        return parse_sla(text, str(self.sla_file))
 
     def topic(self, name: str) -> str:
         """The real Kafka topic name of a contract topic."""

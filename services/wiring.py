@@ -8,7 +8,7 @@ from collections.abc import Callable
 import uvicorn
 
 from projections.runner import Projection, Runner
-from projections.sla import SlaPolicy, load_sla
+from projections.sla import SlaPolicy
 from projections.views import PROJECTION_NAMES
 from projections.views.alerts import AlertsProjection
 from projections.views.audit import AuditProjection
@@ -41,7 +41,7 @@ def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
 def build_projections(settings: Settings, names: list[str] | None = None) -> list[Projection]:
     """The named projections (all when `names` is empty); ValueError on an unknown name or
     a bad SLA policy file."""
-    factories = projection_factories(load_sla(settings.sla_file))
+    factories = projection_factories(settings.sla_policy())
     chosen = names or list(PROJECTION_NAMES)
     unknown = sorted(set(chosen) - set(factories))
     if unknown:

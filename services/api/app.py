@@ -10,7 +10,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from projections.sla import load_sla
 from services.api import problems
 from services.api.problems import Problem
 from services.api.routes import (
@@ -73,7 +72,7 @@ def create_app(
     app.state.db = db
     if db is not None:
         db.ensure_tables()
-    app.state.sla = load_sla(settings.sla_file)
+    app.state.sla = settings.sla_policy()
     app.state.stream_interval = stream_interval
     app.state.summary = SummaryCache(
         lambda: build_summary(store, db), ttl=min(1.0, stream_interval)

@@ -8,7 +8,9 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
+from projections.sla import SlaPolicy
 from projections.views import PROJECTION_NAMES
+from schemas.instants import parse_instant
 from services.logging import configure
 from services.runtime import tune_gc
 from services.settings import Settings
@@ -24,7 +26,8 @@ app = typer.Typer(
 )
 # Piped output is read by people too (less, CI logs): do not squeeze tables into 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
+# Errors are one line however narrow or absent the terminal: no wrapping.
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -37,6 +40,14 @@ def settings() -> Settings:
     s = Settings()
     configure(s.log_level, s.log_format)
     return s
+
+
+def sla_policy(s: Settings) -> SlaPolicy:
+    """The SLA policy of the settings, or exit 2 with one line saying what is wrong."""
+    try:
+        return s.sla_policy()
+    except ValueError as exc:
+        fail(str(exc), 2)
 
 
 def open_store(s: Settings, cache_size: int = 0) -> EventStore:
@@ -55,15 +66,13 @@ def redact(url: str) -> str:
 
 
 def parse_time(value: str | None) -> datetime | None:
+    """An RFC 3339 `--as-of` (the API's `as_of` rule), or exit 2 with one line."""
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"not an RFC 3339 time: {value!r}", 2)
-    if parsed.tzinfo is None:
-        fail(f"the time needs an offset (e.g. Z or +01:00): {value!r}", 2)
-    return parsed
+        return parse_instant(value)
+    except ValueError as exc:
+        fail(f"--as-of: {exc}", 2)
 
 
 Names = Annotated[

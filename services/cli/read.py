@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeR
 
 from projections.audit import to_csv, to_jsonl
 from projections.audit import verify as check_chain
-from projections.sla import SlaPolicy, load_sla
 from projections.tables import audit as audit_table
 from schemas.views import StatusView
 from services import reads
@@ -27,17 +26,11 @@ from services.cli.common import (
     parse_time,
     redact,
     settings,
+    sla_policy,
 )
 from services.cli.render import print_audit, print_view
 from services.settings import Settings
 from services.store.events import EventStore
-
-
-def _sla(s: Settings) -> SlaPolicy:
-    try:
-        return load_sla(s.sla_file)
-    except ValueError as exc:
-        fail(str(exc), 2)
 
 
 @app.command()
@@ -52,7 +45,7 @@ def status(
     """
     s = settings()
     when = parse_time(as_of)
-    sla = _sla(s)
+    sla = sla_policy(s)
     store = open_store(s)
     db = open_views(s)
     try:
@@ -89,9 +82,13 @@ def replay(
 
     Examples: potrack replay | potrack replay status | potrack replay --as-of 2026-11-24T00:00:00Z
     """
+    if po is not None and as_of is None:
+        fail("--po goes with --as-of (a rebuild is of whole projections)", 2)
+    if names and as_of is not None:
+        fail("--as-of prints status views; it takes no projection names", 2)
     s = settings()
     when = parse_time(as_of)
-    sla = _sla(s)
+    sla = sla_policy(s)
     store = open_store(s)
     try:
         if when is not None:

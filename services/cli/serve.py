@@ -5,7 +5,16 @@ Each command imports the services it runs, so that the other commands start fast
 
 import asyncio
 
-from services.cli.common import Names, app, check_names, err, open_store, open_views, settings
+from services.cli.common import (
+    Names,
+    app,
+    check_names,
+    err,
+    open_store,
+    open_views,
+    settings,
+    sla_policy,
+)
 
 
 @app.command()
@@ -35,6 +44,7 @@ def project(names: Names = None) -> None:
     from services.wiring import Projections
 
     s = settings()
+    sla_policy(s)  # a bad policy file is one line, before anything starts
     chosen = check_names(names)
     store, db = open_store(s), open_views(s)
     try:
@@ -54,6 +64,7 @@ def api() -> None:
     from services.wiring import Api
 
     s = settings()
+    sla_policy(s)  # a bad policy file is one line, before anything starts
     store, db = open_store(s), open_views(s)
     try:
         asyncio.run(run_until_signalled(Api(s, store, db).run))
@@ -73,6 +84,7 @@ def run() -> None:
     from services.wiring import Api, Projections
 
     s = settings()
+    sla_policy(s)  # a bad policy file is one line, before anything starts
     store, db = open_store(s, cache_size=50_000), open_views(s)
     services = [Ingest(s, store).run, Projections(s, store, db, None).run, Api(s, store, db).run]
     err.print(f"potrack: dashboard on http://{s.api_host}:{s.api_port}/", highlight=False)

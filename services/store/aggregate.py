@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from projections.anomalies import brought_by, notes_for
+from projections.anomalies import change, notes_for
 from projections.fold import PoState, evolve
 from schemas.recorded import Fact
 
@@ -72,14 +72,14 @@ class PurchaseOrder(Aggregate):
     @classmethod
     def start(cls, fact: Fact) -> "PurchaseOrder":
         """A new PO stream whose first fact is `fact`."""
-        notes = notes_for(brought_by(PoState(po_number=fact.subject, seen=[]), fact), fact)
+        notes = notes_for(change(PoState(po_number=fact.subject, seen=[]), fact), fact)
         return cls(po_number=fact.subject, fact=fact.with_anomalies(notes))
 
     def record(self, fact: Fact) -> bool:
         """Record a fact unless its (source, id) was seen; True when it was new."""
         if fact.key in self.seen:
             return False
-        notes = notes_for(brought_by(self.state, fact), fact)
+        notes = notes_for(change(self.state, fact), fact)
         self._recorded(fact=fact.with_anomalies(notes))
         return True
 

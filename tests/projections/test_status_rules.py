@@ -616,6 +616,24 @@ def test_events_about_recipients_missing_from_a_later_plan_are_noted_when_it_arr
     ]
 
 
+def test_a_plan_announced_again_with_the_recipient_withdraws_the_anomaly_by_name() -> None:
+    ghost = acked("GHOST", time=60, id="ack-g")
+    again = revised(1, ["S1", "GHOST"], time=30, id="rev-1b")
+    po = recorded(approved(["S1"], time=0), ghost, again)
+
+    notes = anomalies_of(po)
+
+    assert notes[1] == ("recipient GHOST is not in the plan of revision 1",)
+    assert notes[2] == (
+        "revision 1 announced again; the latest counts",
+        "no longer an anomaly: recipient GHOST is not in the plan of revision 1: "
+        "po.acknowledged ack-g from urn:supplier-portal",
+    )
+    assert [(a.id, a.note) for a in render(po.state).anomalies] == [
+        ("rev-1b", "revision 1 announced again; the latest counts")
+    ]
+
+
 def test_an_event_dated_after_the_cancellation_is_an_anomaly() -> None:
     po = recorded(approved(), cancelled(time=5), delivered("S1", time=6))
 

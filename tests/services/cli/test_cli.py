@@ -130,6 +130,68 @@ def test_replay_of_an_unknown_projection_is_a_usage_error(env: dict[str, str]) -
     assert "unknown projection(s) nonsense" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["replay", "--po", PO], "--po goes with --as-of"),
+        (["replay", "status", "--as-of", "2030-01-01T00:00:00Z"], "takes no projection names"),
+    ],
+)
+def test_replay_refuses_options_that_do_not_go_together(
+    env: dict[str, str], args: list[str], says: str
+) -> None:
+    result = runner.invoke(app, args, env=env)
+
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["2026-W47-5T10:00:00Z", "20261120T100000Z", "2026-11-20T10Z", "9999-12-31T23:59:59-01:00"],
+)
+def test_as_of_takes_the_same_rfc_3339_instants_as_the_api(
+    env: dict[str, str], instant: str
+) -> None:
+    result = runner.invoke(app, ["status", PO, "--json", "--as-of", instant], env=env)
+
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--as-of" in result.stderr
+
+
+def test_as_of_accepts_a_lower_case_z_and_any_fraction(env: dict[str, str]) -> None:
+    for instant in ("2030-01-01t00:00:00z", "2030-01-01T00:00:00.123456789Z"):
+        result = runner.invoke(app, ["status", PO, "--json", "--as-of", instant], env=env)
+        assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("policy", "says"),
+    [
+        ("acknowledgment_hours = = 4", "not TOML"),
+        ("acknowledgment_hours = inf", "acknowledgment_hours"),
+        ("[delivery_minutes]\nemail = nan", "delivery_minutes.email"),
+        ("[delivery_minutes]\nemail = 1e30", "delivery_minutes.email"),
+        ("[suppliers.S]\ndelivery_minutes = { email = 0 }", "suppliers.S.delivery_minutes.email"),
+        ("acknowledgment_hours = -1", "greater than 0"),
+    ],
+)
+@pytest.mark.parametrize("command", [["status", PO, "--as-of", "2030-01-01T00:00:00Z"], ["api"]])
+def test_a_bad_sla_policy_is_one_line_and_exit_2(
+    env: dict[str, str], tmp_path: Path, policy: str, says: str, command: list[str]
+) -> None:
+    path = tmp_path / "sla.toml"
+    path.write_text(policy)
+
+    result = runner.invoke(app, command, env=env | {"POTRACK_SLA_FILE": str(path)})
+
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert says in result.stderr
+
+
 def test_schemas_check_passes_when_generated_files_are_current() -> None:
     result = runner.invoke(app, ["schemas", "--check"])
     assert result.exit_code == 0, result.output
