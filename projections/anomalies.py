@@ -96,20 +96,10 @@ class Change(NamedTuple):
 def change(state: PoState, fact: Fact) -> Change:
     """The anomalies that adding `fact` brings about (on itself or on earlier facts) and
     the ones it withdraws (a re-announced plan that now names a recipient): the difference
-    of `anomalies_with(state, fact)` and `anomalies(state)`."""
-    if fact.type in RECIPIENT_TYPES or not _seen(state):
-        return Change(brought_by(state, fact), [])
-    before, after = anomalies(state), anomalies_with(state, fact)
-    old, new = set(before), set(after)
-    return Change([a for a in after if a not in old], [a for a in before if a not in new])
-
-
-def brought_by(state: PoState, fact: Fact) -> list[Found]:
-    """The anomalies that adding `fact` to the PO's facts brings about (on itself or on
-    earlier facts): `anomalies_with(state, fact)` less `anomalies(state)`, computed on the
-    fact alone when it is a recipient event, which cannot change another's anomalies."""
+    of `anomalies_with(state, fact)` and `anomalies(state)`. A recipient event is judged
+    on its own: it cannot change another event's anomalies (the hot path of ingest)."""
     if not _seen(state):
-        return []  # a fact alone is never anomalous
+        return Change([], [])  # a fact alone is never anomalous
     if fact.type in RECIPIENT_TYPES:
         plan = state.plans.get(fact.payload.revision)
         plans = {plan.data.revision: (plan.order, plan.data.recipients)} if plan else {}
@@ -117,9 +107,10 @@ def brought_by(state: PoState, fact: Fact) -> list[Found]:
         cancelled = (state.cancelled_at, "", "") if state.cancelled_at is not None else None
         found: list[Found] = []
         _about(seen_of(fact), cancelled, None, None, plans, found)
-        return sorted(found)
-    old = set(anomalies(state))
-    return [found for found in anomalies_with(state, fact) if found not in old]
+        return Change(sorted(found), [])
+    before, after = anomalies(state), anomalies_with(state, fact)
+    old, new = set(before), set(after)
+    return Change([a for a in after if a not in old], [a for a in before if a not in new])
 
 
 def _first(seen: list[Seen], *types: EventType) -> Order | None:

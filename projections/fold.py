@@ -126,10 +126,8 @@ def seen_of(fact: Fact) -> Seen:
     )
 
 
-def plan_of(fact: Fact) -> Plan | None:
-    """The plan an approval or change order announces; None for other types."""
-    if fact.type not in (EventType.APPROVED, EventType.REVISED):
-        return None
+def plan_of(fact: Fact) -> Plan:
+    """The plan an approval or change order (`fact`) announces."""
     payload = fact.payload
     data = (
         payload
@@ -146,13 +144,12 @@ def evolve(state: PoState, fact: Fact) -> PoState:
     if state.seen is not None:
         insort(state.seen, seen_of(fact))  # by (time, id, source): a set, not an arrival
     payload = fact.payload
-    plan = plan_of(fact)
-    if plan is not None:
+    if fact.type in (EventType.APPROVED, EventType.REVISED):
         if fact.type is EventType.APPROVED:
             state.approved_at = _earliest(state.approved_at, fact.time)
         known = state.plans.get(payload.revision)
         if known is None or known.order < fact.order:
-            state.plans[payload.revision] = plan
+            state.plans[payload.revision] = plan_of(fact)
         return state
     if fact.type is EventType.CANCELLED:
         state.cancelled_at = _earliest(state.cancelled_at, fact.time)
