@@ -8,6 +8,7 @@ from schemas.jsonschemas import (
     CLOUDEVENTS_KAFKA_BINDING,
     CONTRACT_VERSION,
     DEADLETTER_HEADERS,
+    DOCUMENT_CONTENT_TYPES,
     INBOUND_ROUTES,
     INBOUND_SUMMARIES,
     JSONSCHEMA_DIR,
@@ -99,6 +100,33 @@ def _components() -> dict[str, Any]:
             }
         },
     }
+    messages["po.document"] = {
+        "name": "po.document",
+        "title": "Raw B2B document",
+        "summary": "A supplier's, VAN's, AS2 server's or mail server's document, unchanged.",
+        "description": "Translated by `potrack gateway` into §2 events with `source` "
+        "urn:potrack:gateway:<format> and ids from the document's control numbers; a "
+        "document it cannot translate goes to po.deadletter.v1 with the reason.",
+        "headers": {
+            "type": "object",
+            "required": ["content-type"],
+            "properties": {
+                "content-type": {"type": "string", "enum": list(DOCUMENT_CONTENT_TYPES)},
+                "potrack-partner": {
+                    "type": "string",
+                    "description": "The trading partner id (POTRACK_PARTNERS_FILE), when the "
+                    "connector knows it.",
+                },
+            },
+        },
+        "payload": {"description": "The document's bytes as received."},
+        "bindings": {
+            "kafka": {
+                "key": {"description": "Any; potrack does not depend on it."},
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
+    }
     return {
         "messages": messages,
         "messageTraits": {
@@ -164,6 +192,8 @@ def _channels() -> dict[str, Any]:
             message_ids = [m for name in names for m in (name, f"{name}.binary")]
         elif topic is Topic.DEADLETTER:
             message_ids = ["po.deadletter"]
+        elif topic is Topic.DOCUMENTS:
+            message_ids = ["po.document"]
         else:
             message_ids = [name for name, spec in OUTBOUND.items() if spec[0] is topic]
         kafka: dict[str, Any] = {"bindingVersion": KAFKA_BINDING_VERSION}
@@ -183,7 +213,7 @@ def _operations(channels: Mapping[str, Any]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for topic in Topic:
         channel = _channel_id(topic)
-        inbound = topic in INBOUND_TOPICS
+        inbound = topic in (*INBOUND_TOPICS, Topic.DOCUMENTS)
         verb = "receive" if inbound else "send"
         operation: dict[str, Any] = {
             "action": verb,
@@ -194,13 +224,18 @@ def _operations(channels: Mapping[str, Any]) -> dict[str, Any]:
             ],
         }
         if inbound:
+            documents = topic is Topic.DOCUMENTS
             operation["summary"] = (
-                "Routed by `type`; both content modes accepted; (source, id) dedupes; "
+                "Translated into the inbound events by potrack gateway; ids from control "
+                "numbers; bad documents go to po.deadletter.v1 with the reason."
+                if documents
+                else "Routed by `type`; both content modes accepted; (source, id) dedupes; "
                 "bad input goes to po.deadletter.v1."
             )
+            group = "POTRACK_GATEWAY_GROUP" if documents else "POTRACK_CONSUMER_GROUP"
             operation["bindings"] = {
                 "kafka": {
-                    "groupId": {"type": "string", "description": "POTRACK_CONSUMER_GROUP"},
+                    "groupId": {"type": "string", "description": group},
                     "bindingVersion": KAFKA_BINDING_VERSION,
                 }
             }

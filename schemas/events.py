@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -41,6 +42,35 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class DocumentFormat(StrEnum):
+    """The raw B2B formats the gateway reads (docs/contract.md §2b)."""
+
+    X12 = "x12"
+    EDIFACT = "edifact"
+    CXML = "cxml"
+    EMAIL = "email"
+
+
+class Document(Model):
+    """The raw B2B document an event was translated from (docs/contract.md §2, §2b):
+    its format, the SHA-256 of its bytes (hex), its own control numbers (`reference`) and
+    where it sits on `po.documents.v1` (`topic`, `partition`, `offset`), so the audit
+    trail links to the original."""
+
+    format: DocumentFormat
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    reference: Text | None = None
+    topic: Identifier | None = None
+    partition: Annotated[StrictInt, Field(ge=0)] | None = None
+    offset: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
+class Inbound(Model):
+    """Fields every inbound `data` may carry (docs/contract.md §2)."""
+
+    document: Document | None = None
+
+
 class Supplier(Model):
     id: Identifier
     name: Text | None = None
@@ -67,7 +97,7 @@ class Recipient(Model):
     address: Text | None = None
 
 
-class ApprovedData(Model):
+class ApprovedData(Inbound):
     revision: Revision
     supplier: Supplier
     buyer: Buyer | None = None
@@ -100,12 +130,12 @@ class RevisedData(ApprovedData):
     reason: Text | None = None
 
 
-class CancelledData(Model):
+class CancelledData(Inbound):
     revision: Revision | None = None
     reason: Text | None = None
 
 
-class RecipientFact(Model):
+class RecipientFact(Inbound):
     """Fields shared by every event about one recipient of one revision."""
 
     revision: Revision

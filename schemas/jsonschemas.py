@@ -49,7 +49,18 @@ TOPIC_DESCRIPTIONS: dict[Topic, str] = {
     Topic.COMMITMENTS: "Compacted: the finance commitment of every PO, keyed by PO.",
     Topic.DEADLETTER: "Inbound messages that could not be accepted, unchanged"
     " (docs/contract.md §4).",
+    Topic.DOCUMENTS: "Raw B2B documents as received (X12, EDIFACT, cXML, DSN/MDN/AS2 MDN),"
+    " translated by `potrack gateway` into the inbound events (docs/contract.md §2b).",
 }
+
+# docs/contract.md §2b: the content types a raw document may carry.
+DOCUMENT_CONTENT_TYPES: tuple[str, ...] = (
+    "application/edi-x12",
+    "application/edifact",
+    "application/xml",
+    "text/xml",
+    "message/rfc822",
+)
 
 
 class OutboundEnvelope(BaseModel):

@@ -15,6 +15,7 @@ class Topic(StrEnum):
     ALERTS = "po.alerts.v1"
     COMMITMENTS = "po.commitments.v1"
     DEADLETTER = "po.deadletter.v1"
+    DOCUMENTS = "po.documents.v1"
 
 
 class OutboundType(StrEnum):

@@ -47,16 +47,24 @@ class PurchaseOrder(Aggregate):
         """The first accepted fact of a PO (stored state: po_number, fact)."""
 
         TOPIC = "potrack:PurchaseOrder.Started"
-        class_version = 1
+        class_version = 2
         po_number: str
         fact: Fact
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v2 added the optional `document` to every event's data: nothing to do."""
 
     class FactRecorded(Aggregate.Event):
         """Every later accepted fact (stored state: fact)."""
 
         TOPIC = "potrack:PurchaseOrder.FactRecorded"
-        class_version = 1
+        class_version = 2
         fact: Fact
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v2 added the optional `document` to every event's data: nothing to do."""
 
     @staticmethod
     def create_id(po_number: str, fact: Fact) -> UUID:

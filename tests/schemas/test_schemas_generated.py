@@ -157,6 +157,7 @@ def test_potrack_receives_the_inbound_topics_and_sends_the_others() -> None:
         **{t.value: "receive" for t in INBOUND_TOPICS},
         **{t.value: "send" for t in OUTBOUND_TOPICS},
         Topic.DEADLETTER.value: "send",
+        Topic.DOCUMENTS.value: "receive",
     }
 
 
