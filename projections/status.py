@@ -23,19 +23,26 @@ from schemas.views import Anomaly, RecipientView, StaleAcknowledgment, StatusVie
 
 
 def recipient_status(track: Track | None) -> RecipientStatus:
-    """The strongest evidence wins; `failed` only without evidence of arrival."""
+    """The status of one recipient in one revision (docs/contract.md §3, v1.1).
+
+    The strongest evidence not voided wins: acknowledgment (its decision), received,
+    delivered, sent. A permanent failure voids the `po.sent`/`po.delivered` dated at or
+    before it (`projections.fold`), never receipts or acknowledgments; so `failed` is a
+    permanent failure with no receipt or acknowledgment and no transport evidence later
+    than the latest permanent failure (`Track.failed`). A retry sent after the failure is
+    `sent` again. Transient failures change no status."""
     if track is None:
         return RecipientStatus.PENDING
     if track.ack is not None:
         return DECISION_STATUS[track.ack.decision]
     if track.received_at is not None:
         return RecipientStatus.RECEIVED
-    if track.delivered_at is not None:
+    if track.delivered:
         return RecipientStatus.DELIVERED
-    if track.failed_at is not None:
+    if track.sent:
+        return RecipientStatus.SENT  # after the latest permanent failure, if any
+    if track.failed:
         return RecipientStatus.FAILED
-    if track.sent_at is not None:
-        return RecipientStatus.SENT
     return RecipientStatus.PENDING
 
 
@@ -63,7 +70,8 @@ def _recipient_views(state: PoState, revision: int, plan: RevisedData) -> list[R
 
 
 def po_status(state: PoState, plan: RevisedData | None, rows: list[RecipientView]) -> POStatus:
-    """docs/contract.md §3 precedence, first match wins."""
+    """docs/contract.md §3 precedence, first match wins; `delivery_failed` when a recipient
+    of the current revision is `failed` (after voiding, see `recipient_status`)."""
     if state.cancelled_at is not None:
         return POStatus.CANCELLED
     if state.approved_at is None or plan is None:

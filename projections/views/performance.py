@@ -16,6 +16,9 @@ class PerformanceProjection(PoStateProjection):
     """
 
     name = "performance"
+    # 2: a permanent failure voids earlier transport evidence (contract v1.1 §3): a voided
+    # po.delivered is no delivery and no start.
+    version = 2
 
     def __init__(self, sla: SlaPolicy | None = None) -> None:
         self.sla = sla or SlaPolicy()

@@ -13,7 +13,9 @@ class StatusProjection(PoStateProjection):
     """Renders every changed PO once per batch; `overdue` comes from the open alerts."""
 
     name = "status"
-    version = 2  # 2: the state keeps PoState.seen and the view lists `anomalies`
+    # 2: the state keeps PoState.seen and the view lists `anomalies`; 3: a permanent failure
+    # voids earlier transport evidence (contract v1.1 §3): statuses, sent_at, delivered_at.
+    version = 3
     keeps_before = False
     keeps_seen = True  # the view lists the anomalies
 

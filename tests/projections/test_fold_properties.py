@@ -5,6 +5,11 @@ change orders and re-announcements, sends, deliveries, failures, receipts and
 acknowledgments per recipient and revision (also for recipients outside the plan and
 for a revision never announced), maybe a cancellation. Times fall in a narrow window so
 that equal times, and so the tie-breaks, happen often.
+
+Voiding (contract v1.1 §3) gets its own, denser histories (`transport_histories`): sends,
+deliveries, receipts and permanent and transient failures of a few recipients within a
+few minutes, so that failures fall before, between, after and exactly at the transport
+evidence; their views are checked against the contract's wording, evaluated on the set.
 """
 
 import itertools
@@ -18,11 +23,12 @@ from hypothesis import strategies as st
 
 from projections.alerts import expected_alerts
 from projections.anomalies import anomalies, anomalies_with, change
-from projections.fold import PoState, evolve
+from projections.fold import PoState, Track, evolve
 from projections.overdue import is_overdue, overdue_at
 from projections.sla import SlaPolicy
-from projections.status import render
+from projections.status import recipient_status, render
 from schemas.recorded import Fact
+from schemas.status import DECISION_STATUS, EventType, RecipientStatus
 from schemas.views import StatusView
 from services.store.aggregate import PurchaseOrder
 from services.store.events import EventStore
@@ -60,13 +66,15 @@ EVIDENCE: dict[str, Callable[..., Fact]] = {
     "received": received,
     "failed permanently": lambda who, **kw: failed(who, permanent=True, **kw),
     "failed transiently": lambda who, **kw: failed(who, permanent=False, **kw),
+    "sent again": sent,  # retries: transport evidence on both sides of a failure
+    "delivered again": delivered,
     "accepted": lambda who, **kw: acked(who, decision="accepted", **kw),
     "accepted again": lambda who, **kw: acked(who, decision="accepted", **kw),
     "proposed changes": lambda who, **kw: acked(who, decision="accepted_with_changes", **kw),
     "rejected": lambda who, **kw: acked(who, decision="rejected", **kw),
 }
 MINUTES = 240  # a narrow window: equal times happen
-KINDS = st.lists(st.sampled_from(sorted(EVIDENCE)), max_size=3)
+KINDS = st.lists(st.sampled_from(sorted(EVIDENCE)), max_size=4)
 WHEN_AND_WHO = st.integers(0, MINUTES * len(SOURCES) - 1)
 SUPPLIER_SETS = st.lists(st.sampled_from(SUPPLIERS), unique=True, max_size=3)
 INTERNAL_SETS = st.lists(st.sampled_from(INTERNAL), unique=True, max_size=2)
@@ -297,3 +305,163 @@ def test_what_a_fact_brings_about_is_the_difference_of_the_anomalies_with_and_wi
             [a for a in before if a not in set(after)],
         )
         evolve(state, fact)
+
+
+# --- voiding by a permanent failure (docs/contract.md §3, v1.1) ----------------------------
+
+TRANSPORT: dict[str, Callable[..., Fact]] = {
+    "sent": sent,
+    "delivered": delivered,
+    "received": received,
+    "failed permanently": lambda who, **kw: failed(who, permanent=True, **kw),
+    "failed transiently": lambda who, **kw: failed(who, permanent=False, **kw),
+    "accepted": lambda who, **kw: acked(who, decision="accepted", **kw),
+}
+# Mostly transport evidence and failures; receipts and acknowledgments now and then.
+TRANSPORT_KINDS = st.sampled_from(
+    ["sent"] * 4
+    + ["delivered"] * 3
+    + ["failed permanently"] * 3
+    + ["failed transiently"] * 2
+    + ["received", "accepted"]
+)
+
+
+@st.composite
+def transport_histories(draw: Callable[..., Any]) -> list[Fact]:
+    """An approved PO (maybe with a change order) and up to 8 facts per recipient and
+    revision among sends, deliveries, failures (permanent and transient), receipts and
+    acknowledgments, at whole minutes within 8: equal times are common."""
+    ids = itertools.count(1)
+
+    def envelope() -> dict[str, Any]:
+        return {
+            "id": f"t{next(ids)}",
+            "source": draw(st.sampled_from(SOURCES)),
+            "time": T0 + timedelta(minutes=draw(st.integers(0, 8))),
+        }
+
+    facts = [approved(["S1", "S2"], ["I1"], id="approval", time=T0)]
+    revisions = draw(st.integers(1, 2))
+    if revisions == 2:
+        facts.append(revised(2, ["S1"], ["I1"], id="revision-2", time=T0))
+    for revision in range(1, revisions + 1):
+        for who in ("S1", "S2", "I1"):
+            for kind in draw(st.lists(TRANSPORT_KINDS, max_size=8)):
+                facts.append(TRANSPORT[kind](who, revision=revision, **envelope()))
+    return facts
+
+
+def contract_says(facts: list[Fact], revision: int, who: str) -> dict[str, Any]:
+    """docs/contract.md §3 (v1.1) word for word, on the SET of facts of one recipient and
+    revision: the status, and the sent_at / delivered_at of the evidence not voided. The
+    one choice the text leaves: transport evidence at the failure's very time is void."""
+    mine = [
+        f
+        for f in facts
+        if getattr(f.payload, "revision", None) == revision
+        and getattr(f.payload, "recipient", None) == who
+    ]
+
+    def times(type_: EventType) -> list[datetime]:
+        return [f.time for f in mine if f.type is type_]
+
+    permanent = [
+        f.time for f in mine if f.type is EventType.DELIVERY_FAILED and f.payload.permanent
+    ]
+    latest_failure = max(permanent, default=None)
+
+    def not_voided(type_: EventType) -> list[datetime]:
+        return [t for t in times(type_) if latest_failure is None or t > latest_failure]
+
+    sent_ok, delivered_ok = not_voided(EventType.SENT), not_voided(EventType.DELIVERED)
+    acks = sorted((f for f in mine if f.type is EventType.ACKNOWLEDGED), key=lambda f: f.order)
+    received_any = bool(times(EventType.RECEIVED))
+    # "failed: a permanent delivery failure of that revision, with no po.received or
+    # po.acknowledged of the same revision and recipient, and no po.sent or po.delivered
+    # of them later than the latest permanent failure."
+    failed_ = (
+        latest_failure is not None
+        and not received_any
+        and not acks
+        and not any(
+            t > latest_failure for t in [*times(EventType.SENT), *times(EventType.DELIVERED)]
+        )
+    )
+    if acks:
+        status = DECISION_STATUS[acks[-1].payload.decision]
+    elif received_any:
+        status = RecipientStatus.RECEIVED
+    elif delivered_ok:
+        status = RecipientStatus.DELIVERED
+    elif failed_:
+        status = RecipientStatus.FAILED
+    elif sent_ok:
+        status = RecipientStatus.SENT
+    else:
+        status = RecipientStatus.PENDING
+    return {
+        "status": status,
+        "failed": failed_,
+        "sent_at": min(sent_ok, default=None),
+        "delivered_at": min(delivered_ok, default=None),
+    }
+
+
+def folded_says(track: Track | None) -> dict[str, Any]:
+    return {
+        "status": recipient_status(track),
+        "failed": track is not None and track.failed,
+        "sent_at": track.sent_at if track else None,
+        "delivered_at": track.delivered_at if track else None,
+    }
+
+
+@settings(PROPERTY, max_examples=300)
+@given(data=st.data())
+def test_voiding_any_arrival_order_with_duplicates_gives_what_the_contract_says(
+    data: st.DataObject,
+) -> None:
+    facts = data.draw(transport_histories())
+    canonical, _ = aggregate(facts)
+    expected = wire(render(canonical.state))
+
+    po, _ = aggregate(data.draw(arrivals(facts)))
+
+    # order independence: the same view and the same folded state, whatever the arrival
+    assert wire(render(po.state)) == expected
+    assert po.state.model_dump(mode="json") == canonical.state.model_dump(mode="json")
+    # the state says what the contract says, for every recipient and revision
+    for revision in (1, 2):
+        for who in ("S1", "S2", "I1"):
+            assert folded_says(po.state.track(revision, who)) == contract_says(
+                facts, revision, who
+            ), (revision, who)
+    # idempotency: everything recorded again, in any order, changes nothing
+    assert not any(po.record(f) for f in data.draw(st.permutations(facts)))
+    assert wire(render(po.state)) == expected
+
+
+@PROPERTY
+@given(data=st.data())
+def test_every_history_says_what_the_contract_says_of_every_recipient(
+    data: st.DataObject,
+) -> None:
+    facts = data.draw(histories())
+    state = aggregate(data.draw(st.permutations(facts)))[0].state
+
+    for key, track in state.tracks.items():
+        revision, who = key.split("/", 1)
+        assert folded_says(track) == contract_says(facts, int(revision), who), key
+
+
+@PROPERTY
+@given(data=st.data())
+def test_voiding_live_overdue_and_as_of_overdue_agree(data: st.DataObject) -> None:
+    # A voided po.delivered meets no delivery deadline, live or as of an instant.
+    facts = data.draw(transport_histories())
+    sla = SlaPolicy(acknowledgment_hours=1, delivery_minutes={"email": 4})
+    clock = T0 + timedelta(minutes=data.draw(st.integers(0, 20)))
+    state = aggregate(data.draw(st.permutations(facts)))[0].state
+
+    assert is_overdue(expected_alerts(state, sla, clock).values()) == overdue_at(state, sla, clock)
