@@ -5,16 +5,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from projections.deadlines import Deadline, deadlines, delivered_at
+from projections.deadlines import Deadline, DeadlineKind, deadlines, delivered_at
 from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
 from schemas.status import Decision, RecipientKind
 from schemas.views import Alert, AlertKind, Severity
 
 Transition = Literal["raised", "escalated", "resolved"]
-OVERDUE: dict[str, AlertKind] = {
+OVERDUE: dict[DeadlineKind, AlertKind] = {
     "delivery": "delivery_overdue",
     "acknowledgment": "acknowledgment_overdue",
+    "receipt": "receipt_overdue",
+}
+# What each deadline's window runs from (the alert's detail says it).
+SINCE: dict[DeadlineKind, str] = {
+    "delivery": "the revision was announced",
+    "acknowledgment": "the revision was announced",
+    "receipt": "it was sent",
 }
 WITHDRAWN = "withdrawn: a fact recorded late shows it never applied"
 DECISIONS: dict[Decision, tuple[AlertKind, Severity]] = {
@@ -88,7 +95,7 @@ def _overdue(state: PoState, deadline: Deadline, clock: datetime) -> Alert | Non
         level=2 if critical else 1,
         due=deadline.due,
         detail=f"{deadline.kind} by {deadline.channel} due {deadline.due - deadline.start}"
-        " after the revision was announced",
+        f" after {SINCE[deadline.kind]}",
     )
 
 
@@ -169,7 +176,7 @@ def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
 def expected_alerts(
     state: PoState, sla: SlaPolicy, clock: datetime, due: Sequence[Deadline] | None = None
 ) -> dict[str, Alert]:
-    """Every alert (open or resolved) the PO has at `clock`, by alert id.
+    """Every alert (open or resolved) the PO has at `clock`, by alert id (contract §5).
 
     Overdue kinds depend on the clock; the others only on recorded facts. Each resolves
     when the fact it waits for is recorded, the PO is cancelled or the revision superseded.

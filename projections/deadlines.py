@@ -1,9 +1,16 @@
-"""Deadlines of one PO from its folded state and the SLA policy (pure; no clock).
+"""Deadlines of one PO from its folded state and the SLA policy (docs/contract.md §5;
+pure, no clock).
 
 - delivery: every recipient of revision N, due `delivery window(channel)` after N was
   announced (approval or change order); met by delivered, received or acknowledged.
 - acknowledgment: every supplier recipient of N when acknowledgment is required, due
-  `acknowledgment window` after N was announced; met by any acknowledgment of N.
+  `acknowledgment window` (the PO's hours, else the recipient's, else the supplier's,
+  else the policy's) after N was announced; met by any acknowledgment of N.
+- receipt: every recipient of N whose policy has `receipt_minutes` (a functional
+  acknowledgment, X12 997/999 or EDIFACT CONTRL, is expected of it), due that long after
+  its `sent_at` for N (the first send not voided by a permanent failure, §3); no send, no
+  receipt deadline yet. Met by `po.received` or anything stronger for N (received, first
+  acknowledgment), not by `po.delivered`.
 A deadline ends unmet-but-void when the PO is cancelled or N is superseded.
 """
 
@@ -15,7 +22,7 @@ from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
 from schemas.status import RecipientKind
 
-DeadlineKind = Literal["delivery", "acknowledgment"]
+DeadlineKind = Literal["delivery", "acknowledgment", "receipt"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,17 @@ def delivered_at(track: Track | None) -> datetime | None:
     return _earliest(track.delivered_at, track.received_at, track.first_ack_at)
 
 
+def receipt_at(track: Track | None) -> datetime | None:
+    """When the recipient's receipt was first known (contract §5, `receipt_overdue`): the
+    earliest receipt or acknowledgment; a delivery (transport evidence) is not a receipt."""
+    if track is None:
+        return None
+    return _earliest(track.received_at, track.first_ack_at)
+
+
 def deadlines(state: PoState, sla: SlaPolicy) -> list[Deadline]:
-    """Every deadline of every announced revision (older ones are void from the next)."""
+    """Every deadline (contract §5) of every announced revision (older ones are void from
+    the next)."""
     if state.approved_at is None:
         return []
     found: list[Deadline] = []
@@ -82,24 +98,38 @@ def deadlines(state: PoState, sla: SlaPolicy) -> list[Deadline]:
                 recipient=recipient.id,
                 channel=recipient.channel.value,
                 supplier_id=plan.supplier.id,
-                start=announced,
                 void_at=void_at,
             )
             found.append(
                 Deadline(
                     kind="delivery",
+                    start=announced,
                     due=announced + sla.delivery_window(plan.supplier.id, recipient.channel),
                     met_at=delivered_at(track),
                     **common,  # type: ignore[arg-type]
                 )
             )
             if recipient.kind is RecipientKind.SUPPLIER and plan.acknowledgment_required:
-                window = sla.acknowledgment_window(plan.supplier.id, plan.acknowledgment_due_hours)
+                window = sla.acknowledgment_window(
+                    plan.supplier.id, plan.acknowledgment_due_hours, recipient.id
+                )
                 found.append(
                     Deadline(
                         kind="acknowledgment",
+                        start=announced,
                         due=announced + window,
                         met_at=track.first_ack_at if track else None,
+                        **common,  # type: ignore[arg-type]
+                    )
+                )
+            receipt = sla.receipt_window(recipient.id)
+            if receipt is not None and track is not None and track.sent_at is not None:
+                found.append(
+                    Deadline(
+                        kind="receipt",
+                        start=track.sent_at,
+                        due=track.sent_at + receipt,
+                        met_at=receipt_at(track),
                         **common,  # type: ignore[arg-type]
                     )
                 )

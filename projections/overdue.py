@@ -20,16 +20,20 @@ from projections.fold import PoState
 from projections.sla import SlaPolicy
 from schemas.views import Alert, AlertKind
 
-# The alert kinds that make a PO overdue while open.
-OVERDUE_KINDS: tuple[AlertKind, ...] = ("delivery_overdue", "acknowledgment_overdue")
+# The alert kinds that make a PO overdue while open (§6): one per deadline kind.
+OVERDUE_KINDS: tuple[AlertKind, ...] = (
+    "delivery_overdue",
+    "acknowledgment_overdue",
+    "receipt_overdue",
+)
 
 
 def is_overdue(alerts: Iterable[Alert]) -> bool:
-    """Live: whether any of the PO's `alerts` is an open overdue-kind alert."""
+    """Live (contract §6): whether any of the PO's `alerts` is an open overdue-kind alert."""
     return any(a.kind in OVERDUE_KINDS and a.resolved_at is None for a in alerts)
 
 
 def overdue_at(state: PoState, sla: SlaPolicy, at: datetime) -> bool:
-    """As of `at`: whether a deadline of `state` (folded from the events up to `at`) due at
-    or before `at` was missed by then."""
+    """As of `at` (contract §6): whether a deadline of `state` (folded from the events up
+    to `at`) due at or before `at` was missed by then."""
     return any(deadline.missed_at(at) for deadline in deadlines(state, sla))

@@ -16,11 +16,24 @@ Example policy file (every key optional; these are the defaults):
     acknowledgment_hours = 24
     delivery_minutes = { email = 30 }
 
-A PO's own `acknowledgment_due_hours` overrides both. Every window is positive, finite
-and at most ten years. Pure: `services.settings.Settings.sla_policy` reads the file.
+    [recipients.sup-f06-edi]       # per-recipient (trading partner) expectations
+    acknowledgment_hours = 12      # 855/ORDRSP/Confirmation within; omit: as above
+    receipt_minutes = 60           # a 997/999/CONTRL within, after the send; omit: none
+
+The acknowledgment window of a recipient is the PO's own `acknowledgment_due_hours`, else
+the recipient's, else the supplier's, else the policy's. A recipient with
+`receipt_minutes` is expected to send a functional acknowledgment (X12 997/999, EDIFACT
+CONTRL: `po.received`) within that many minutes of the send, the alert kind
+`receipt_overdue` (docs/contract.md §5); without it no receipt is awaited. The trading
+partners file (POTRACK_PARTNERS_FILE) gives recipient expectations too: they are merged
+in with `SlaPolicy.with_recipients`, where this file's keys win, key by key.
+
+Every window is positive, finite and at most ten years. Pure:
+`services.settings.Settings.sla_policy` reads the file.
 """
 
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated
 
@@ -50,6 +63,19 @@ class SupplierPolicy(BaseModel):
     delivery_minutes: dict[Channel, Minutes] = Field(default_factory=dict)
 
 
+class RecipientPolicy(BaseModel):
+    """What one recipient (a trading partner) is expected to send by when (contract §5)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    acknowledgment_hours: Hours | None = None
+    receipt_minutes: Minutes | None = Field(
+        None,
+        description="A functional acknowledgment (997/999/CONTRL) is expected within this "
+        "many minutes of the send; None: none is awaited.",
+    )
+
+
 class SlaPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,6 +84,7 @@ class SlaPolicy(BaseModel):
         default_factory=lambda: dict(DEFAULT_DELIVERY_MINUTES)
     )
     suppliers: dict[str, SupplierPolicy] = Field(default_factory=dict)
+    recipients: dict[str, RecipientPolicy] = Field(default_factory=dict)
 
     def delivery_window(self, supplier_id: str | None, channel: Channel) -> timedelta:
         """The supplier's window for the channel, else the policy's, else the default."""
@@ -67,15 +94,44 @@ class SlaPolicy(BaseModel):
             minutes = self.delivery_minutes.get(channel, DEFAULT_DELIVERY_MINUTES[channel])
         return timedelta(minutes=minutes)
 
-    def acknowledgment_window(self, supplier_id: str | None, po_hours: float | None) -> timedelta:
-        """The PO's own hours, else the supplier's, else the policy's."""
-        own = self.suppliers.get(supplier_id or "")
+    def acknowledgment_window(
+        self, supplier_id: str | None, po_hours: float | None, recipient: str | None = None
+    ) -> timedelta:
+        """The acknowledgment window (contract §5): the PO's own hours, else the recipient's,
+        else the supplier's, else the policy's."""
         hours = po_hours
         if hours is None:
+            mine = self.recipients.get(recipient or "")
+            hours = mine.acknowledgment_hours if mine else None
+        if hours is None:
+            own = self.suppliers.get(supplier_id or "")
             hours = own.acknowledgment_hours if own else None
         if hours is None:
             hours = self.acknowledgment_hours
         return timedelta(hours=hours)
+
+    def receipt_window(self, recipient: str) -> timedelta | None:
+        """How long after the send the recipient's functional acknowledgment may take
+        (contract §5, `receipt_overdue`); None when none is expected of it."""
+        mine = self.recipients.get(recipient)
+        minutes = mine.receipt_minutes if mine else None
+        return timedelta(minutes=minutes) if minutes is not None else None
+
+    def with_recipients(self, expectations: Mapping[str, RecipientPolicy]) -> "SlaPolicy":
+        """This policy with recipient `expectations` merged in (contract §5), e.g. those of
+        the trading partners file (`Partners.expectations`). Key by key, this policy's own
+        `[recipients.*]` entries win: the SLA policy file is where deadlines are set, so
+        what it says of a recipient overrides what the partners file says, and the
+        partners file fills in what it leaves unset."""
+        merged = dict(self.recipients)
+        for recipient, expected in expectations.items():
+            own = merged.get(recipient)
+            if own is None:
+                merged[recipient] = expected
+                continue
+            keys = {**expected.model_dump(exclude_none=True), **own.model_dump(exclude_none=True)}
+            merged[recipient] = RecipientPolicy(**keys)
+        return self.model_copy(update={"recipients": merged})
 
 
 def parse_sla(text: str, source: str) -> SlaPolicy:

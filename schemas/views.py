@@ -76,6 +76,8 @@ class StatusView(View):
     )
 
 
+# The alert kinds of docs/contract.md §5; `receipt_overdue`: a functional acknowledgment
+# (X12 997/999, EDIFACT CONTRL) the trading partner is expected to send has not come.
 AlertKind = Literal[
     "delivery_overdue",
     "delivery_failed",
@@ -83,6 +85,7 @@ AlertKind = Literal[
     "acknowledgment_rejected",
     "changes_proposed",
     "stale_acknowledgment",
+    "receipt_overdue",
 ]
 Severity = Literal["warning", "critical"]
 
@@ -92,7 +95,11 @@ class Alert(View):
     po_number: str
     revision: int
     recipient: str | None = None
-    kind: AlertKind
+    kind: AlertKind = Field(
+        description="What the alert is about (docs/contract.md §5); `receipt_overdue`: a "
+        "functional acknowledgment (997/999, CONTRL) the trading partner is expected to "
+        "send has not come."
+    )
     severity: Severity
     due_at: datetime | None = None
     raised_at: datetime

@@ -35,6 +35,9 @@ class AlertsProjection(PoStateProjection):
     clock) sequence as the live run."""
 
     name = "alerts"
+    # 2: a permanent failure voids earlier transport evidence (contract v1.1 §3): a bounce
+    # after po.delivered raises delivery_failed, and a voided delivery meets no deadline.
+    version = 2
     # The publication ledger, not the runner, decides what a rebuild sends: nothing sent before.
     publishes_on_replay = True
 

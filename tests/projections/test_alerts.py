@@ -12,7 +12,17 @@ from projections.sla import SlaPolicy, SupplierPolicy
 from schemas.recorded import Fact
 from schemas.status import Channel
 from schemas.views import Alert
-from tests.factories import PO, acked, approved, cancelled, delivered, failed, revised, when
+from tests.factories import (
+    PO,
+    acked,
+    approved,
+    cancelled,
+    delivered,
+    failed,
+    received,
+    revised,
+    when,
+)
 
 HOUR = 60
 DEFAULT = SlaPolicy()
@@ -109,10 +119,17 @@ def test_a_permanent_failure_is_critical_until_delivery_evidence() -> None:
     assert healed.resolved_at == when(20)
 
 
-def test_a_transient_failure_or_evidence_dated_before_it_raises_nothing() -> None:
+def test_a_transient_failure_or_a_receipt_dated_before_it_raises_nothing() -> None:
     assert kinds(alerts_at(10, approved(time=0), failed("S1", time=5, permanent=False))) == set()
-    found = alerts_at(30, approved(time=0), delivered("S1", time=4), failed("S1", time=5))
+    found = alerts_at(30, approved(time=0), received("S1", time=4), failed("S1", time=5))
     assert "delivery_failed" not in kinds(found)
+
+
+def test_a_bounce_after_delivery_is_a_delivery_failure() -> None:
+    # docs/contract.md §3 (v1.1): the permanent failure voids the earlier po.delivered.
+    found = alerts_at(30, approved(time=0), delivered("S1", time=4), failed("S1", time=5))
+    alert = the(found, "delivery_failed")
+    assert (alert.raised_at, alert.resolved_at) == (when(5), None)
 
 
 def test_a_rejection_is_critical_and_changes_proposed_a_warning() -> None:
