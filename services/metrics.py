@@ -16,3 +16,11 @@ OPEN_ALERTS = Gauge("potrack_open_alerts", "Open alerts", ["kind"])
 REQUEST_LATENCY = Histogram(
     "potrack_http_request_seconds", "Read API latency", ["method", "route", "status"]
 )
+DOCUMENTS = Counter(
+    "potrack_documents_total",
+    "B2B documents handled by the gateway, by format and outcome",
+    ["format", "outcome"],
+)
+DOCUMENTS_PENDING = Gauge(
+    "potrack_documents_pending", "Documents waiting for the po.sent they answer"
+)

@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.sla import SlaPolicy, parse_sla
+from services.gateway.partners import Partners, load_partners
 
 DEFAULT_STORE_URL = "sqlite:///.potrack/potrack.sqlite"
 
@@ -49,21 +50,50 @@ class Settings(BaseSettings):
     alert_clock_seconds: float = Field(
         5.0, gt=0, description="How often the live alert clock checks deadlines."
     )
+    partners_file: Path | None = Field(
+        None,
+        description="Trading partners (TOML): who may send B2B documents, as which "
+        "supplier and recipient, and what they are expected to send by when.",
+    )
+    gateway_group: str = Field(
+        "potrack-gateway", description="Kafka consumer group of the B2B gateway."
+    )
+    correlation_window_seconds: float = Field(
+        86400,
+        gt=0,
+        description="How long a document that answers no recorded po.sent is retried, "
+        "counted from its arrival, before it is dead-lettered.",
+    )
+    max_document_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest B2B document accepted (bytes); larger ones are dead-lettered "
+        "(POST /b2b/cxml answers 413).",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="Log rendering; auto means JSON unless stderr is a terminal."
     )
     log_level: str = Field("INFO", description="Minimum log level.")
 
     def sla_policy(self) -> SlaPolicy:
-        """The SLA policy of `sla_file`, or the defaults; ValueError with one line when the
-        file cannot be read or is not a valid policy."""
-        if self.sla_file is None:
-            return SlaPolicy()
-        try:
-            text = self.sla_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"SLA policy {self.sla_file}: cannot read it: {exc}") from exc
-        return parse_sla(text, str(self.sla_file))
+        """The SLA policy of `sla_file` (or the defaults) with the trading partners'
+        expectations merged in (`partners_file`: functional acknowledgment minutes and
+        acknowledgment hours per recipient); ValueError with one line when a file cannot
+        be read or is not valid."""
+        policy = SlaPolicy()
+        if self.sla_file is not None:
+            try:
+                text = self.sla_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"SLA policy {self.sla_file}: cannot read it: {exc}") from exc
+            policy = parse_sla(text, str(self.sla_file))
+        expectations = self.partners().expectations()
+        return policy.with_recipients(expectations) if expectations else policy
+
+    def partners(self) -> Partners:
+        """The trading partners of `partners_file` (none when unset); ValueError with one
+        line when the file cannot be read or is not valid."""
+        return load_partners(self.partners_file)
 
     def topic(self, name: str) -> str:
         """The real Kafka topic name of a contract topic."""

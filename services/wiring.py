@@ -14,6 +14,7 @@ from projections.views.alerts import AlertsProjection
 from projections.views.audit import AuditProjection
 from projections.views.commitments import CommitmentsProjection
 from projections.views.performance import PerformanceProjection
+from projections.views.sent import SentProjection
 from projections.views.status import StatusProjection
 from services.api.app import create_app
 from services.logging import get_logger
@@ -35,6 +36,7 @@ def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
         "alerts": lambda: AlertsProjection(sla),
         "performance": lambda: PerformanceProjection(sla),
         "commitments": CommitmentsProjection,
+        "sent": SentProjection,
     }
 
 

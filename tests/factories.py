@@ -225,8 +225,10 @@ def sent(
     po: str = PO,
     id: str | None = None,
     source: str = GATEWAY,
+    message_id: str | None = None,
 ) -> Fact:
-    return _about(EventType.SENT, who, revision, time, po, id, source, channel=channel)
+    extra = {"message_id": message_id} if message_id else {}
+    return _about(EventType.SENT, who, revision, time, po, id, source, channel=channel, **extra)
 
 
 def delivered(

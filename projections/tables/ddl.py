@@ -74,7 +74,34 @@ PERFORMANCE = (
     "CREATE INDEX IF NOT EXISTS performance_by_supplier"
     " ON performance_records (supplier_id, due_at)",
 )
-ALL = (*RUNNER, *STATES, *STATUS, *ALERTS, *AUDIT, *COMMITMENTS, *PERFORMANCE)
+# What was sent, for the B2B gateway's correlation of replies (docs/contract.md §2b).
+SENT = (
+    "CREATE TABLE IF NOT EXISTS sent_messages (message_key TEXT PRIMARY KEY,"
+    " message_id TEXT NOT NULL, po_number TEXT NOT NULL, revision INTEGER NOT NULL,"
+    " recipient TEXT NOT NULL, channel TEXT NOT NULL, sent_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sent_revisions (po_number TEXT NOT NULL,"
+    " recipient TEXT NOT NULL, revision INTEGER NOT NULL, sent_at TEXT NOT NULL,"
+    " PRIMARY KEY (po_number, recipient, revision))",
+)
+# Documents the gateway could not correlate yet, retried until the correlation window ends.
+GATEWAY = (
+    "CREATE TABLE IF NOT EXISTS gateway_pending (doc_key TEXT PRIMARY KEY, body TEXT NOT NULL,"
+    " content_type TEXT, partner TEXT, topic TEXT, kafka_partition INTEGER, kafka_offset BIGINT,"
+    " kafka_key TEXT, arrived_at TEXT NOT NULL, next_at TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, reason TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS gateway_pending_by_time ON gateway_pending (next_at)",
+)
+ALL = (
+    *RUNNER,
+    *STATES,
+    *STATUS,
+    *ALERTS,
+    *AUDIT,
+    *COMMITMENTS,
+    *PERFORMANCE,
+    *SENT,
+    *GATEWAY,
+)
 # Any constant: serializes concurrent set-ups (PostgreSQL's CREATE ... IF NOT EXISTS can
 # still collide on its catalog when two processes run it at the same moment).
 _SETUP_LOCK = 0x706F74726B

@@ -1,5 +1,7 @@
 """The FastAPI application: routers, token check, problem errors, latency, static files."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +17,7 @@ from services.api.problems import Problem
 from services.api.routes import (
     alerts,
     audit,
+    b2b,
     commitments,
     dashboard,
     health,
@@ -48,6 +51,13 @@ def _version() -> str:
         return "0"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    if app.state.documents is not None:  # POST /b2b/cxml started a producer
+        await app.state.documents.close()
+
+
 def create_app(
     settings: Settings, store: EventStore, db: ViewDB, *, stream_interval: float = 1.0
 ) -> FastAPI:
@@ -66,6 +76,7 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store
@@ -73,6 +84,8 @@ def create_app(
     if db is not None:
         db.ensure_tables()
     app.state.sla = settings.sla_policy()
+    app.state.partners = settings.partners()
+    app.state.documents = None
     app.state.stream_interval = stream_interval
     app.state.summary = SummaryCache(
         lambda: build_summary(store, db), ttl=min(1.0, stream_interval)
@@ -84,6 +97,7 @@ def create_app(
     for module in (pos, audit, commitments, alerts, suppliers, metrics):
         app.include_router(module.router, dependencies=guarded)
     app.include_router(dashboard.router)
+    app.include_router(b2b.router)  # its own credential: the partner's cXML shared secret
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _document_routes(app)

@@ -75,18 +75,27 @@ def api() -> None:
 
 @app.command()
 def run() -> None:
-    """Everything in one process: ingest, all projections, the alert clock and the API.
+    """Everything in one process: ingest, the B2B gateway, all projections, the alert
+    clock and the API.
 
     Example: potrack run   (then open http://127.0.0.1:8080/)
     """
+    from services.cli.b2b import partners_of
+    from services.gateway.service import Gateway
     from services.ingest.consumer import Ingest
     from services.runtime import run_until_signalled
     from services.wiring import Api, Projections
 
     s = settings()
     sla_policy(s)  # a bad policy file is one line, before anything starts
+    partners = partners_of(s)
     store, db = open_store(s, cache_size=50_000), open_views(s)
-    services = [Ingest(s, store).run, Projections(s, store, db, None).run, Api(s, store, db).run]
+    services = [
+        Ingest(s, store).run,
+        Gateway(s, db, partners).run,
+        Projections(s, store, db, None).run,
+        Api(s, store, db).run,
+    ]
     err.print(f"potrack: dashboard on http://{s.api_host}:{s.api_port}/", highlight=False)
     try:
         asyncio.run(run_until_signalled(*services))

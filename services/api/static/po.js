@@ -124,7 +124,18 @@
     const parts = [plan, d.decision && words(d.decision), d.evidence, d.channel,
       d.code && `code ${d.code}`, d.permanent === false && "transient", d.reason];
     return el("td", {}, parts.filter(Boolean).join(" · "),
+      d.document ? document_(d.document) : [],
       (e.anomalies || []).map((a) => el("div", { class: "anomaly" }, "⚠ " + a)));
+  }
+
+  // The raw B2B document an event was translated from (contract §2b): its own control
+  // numbers, where it sits on po.documents.v1, and its SHA-256 to find the original.
+  function document_(doc) {
+    const where = doc.topic !== undefined && doc.topic !== null
+      ? ` · ${doc.topic} ${doc.partition}@${doc.offset}` : "";
+    return el("div", { class: "document small", "data-testid": "document",
+      title: "SHA-256 " + doc.sha256 },
+    "📄 ", doc.format.toUpperCase(), " ", doc.reference || "", where);
   }
 
   function renderAudit(entries) {
