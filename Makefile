@@ -77,12 +77,15 @@ bench: venv pg-check kafka-up
 # back-filled first (so alerts and supplier figures have something to show), then live
 # traffic streams in until Ctrl-C.
 RUN_RATE ?= 20
+# The simulated suppliers' trading partners, so the gateway knows who sends documents.
+SIM_PARTNERS := .cache/simulated-partners.toml
 run: venv kafka-up
+	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
 	@echo "potrack: back-filling 30 days of history..."
 	@$(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30
 	@$(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT; \
-	  $(BIN)/potrack run
+	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) $(BIN)/potrack run
 
 clean: kafka-down
 	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -3,6 +3,7 @@
 import asyncio
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,17 +28,43 @@ def simulate(
     bad_fraction: Annotated[
         float, typer.Option(min=0, max=1, help="Share of broken messages.")
     ] = 0.005,
+    documents: Annotated[
+        bool,
+        typer.Option(
+            help="Send what suppliers' systems and mail servers send (997, CONTRL, 855, "
+            "ORDRSP, cXML, DSN, MDN) as raw documents on po.documents.v1, for the gateway."
+        ),
+    ] = True,
+    write_partners: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the simulated suppliers' partners file (for POTRACK_PARTNERS_FILE) "
+            "to this path and exit.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Publish realistic traffic: many suppliers, bounces, retries, change orders, stale acks.
 
     Examples: potrack simulate --rate 100
     | potrack simulate --mode historical --count 50000 --rate 0
+    | potrack simulate --write-partners .cache/partners.toml
     """
     from aiokafka.errors import KafkaError
 
     from services.kafka import ensure_topics, with_broker_retry
     from services.simulate.traffic import generate, publish
 
+    if write_partners is not None:
+        from services.simulate.partners import partners_toml
+
+        try:
+            write_partners.parent.mkdir(parents=True, exist_ok=True)
+            write_partners.write_text(partners_toml(), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write the partners file {write_partners}: {exc}")
+        out.print(f"wrote {write_partners}", highlight=False)
+        return
     if mode not in ("live", "historical"):
         fail(f"unknown mode {mode!r}: use live or historical", 2)
     s = settings()
@@ -50,9 +77,11 @@ def simulate(
         days=days,
         live_rate=rate or 50.0,
         bad_fraction=bad_fraction,
+        documents=documents,
     )
     err.print(
-        f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}",
+        f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}"
+        + (", with B2B documents" if documents else ""),
         highlight=False,
     )
 
@@ -87,14 +116,23 @@ def schemas(
     Example: potrack schemas --check
     """
     from services.api.openapi import DEFAULT_PATH, render_openapi
+    from services.gateway.mapping.page import all_rows, render_markdown
 
     code = generate_main(["--check"] if check else [])
-    openapi = render_openapi()
-    if check:
-        if not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
-            err.print("stale: schemas/openapi.json (regenerate with: potrack schemas)")
+    root = DEFAULT_PATH.parents[1]
+    generated = {
+        DEFAULT_PATH: render_openapi(),
+        root / "docs" / "b2b-mapping.md": render_markdown(all_rows()),
+    }
+    for path, text in generated.items():
+        name = path.relative_to(root).as_posix()
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        if check:
+            err.print(f"stale: {name} (regenerate with: potrack schemas)")
             code = 1
-    elif not DEFAULT_PATH.is_file() or DEFAULT_PATH.read_text(encoding="utf-8") != openapi:
-        DEFAULT_PATH.write_text(openapi, encoding="utf-8")
-        out.print("wrote schemas/openapi.json")
+        else:
+            path.write_text(text, encoding="utf-8")
+            out.print(f"wrote {name}")
     raise typer.Exit(code)

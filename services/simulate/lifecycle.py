@@ -180,14 +180,23 @@ class _Script:
                 continue
             delivered = sent | {"evidence": transport.delivered}
             self.add(at, EventType.DELIVERED, gateway, delivered)
-            if rng.random() < (self.b.receipt if supplier_side else 0.15):
-                seen = at + rng.uniform(2 * MINUTE, 8 * HOUR)
-                self.add(
-                    seen, EventType.RECEIVED, gateway, about | {"evidence": transport.received}
+            odds, evidence = self.receipt(channel, supplier_side)
+            if rng.random() < odds:
+                # a translator's functional acknowledgment comes within minutes
+                low, high = (
+                    (MINUTE, 45 * MINUTE) if channel is Channel.EDI else (2 * MINUTE, 8 * HOUR)
                 )
+                seen = at + rng.uniform(low, high)
+                self.add(seen, EventType.RECEIVED, gateway, about | {"evidence": evidence})
             if supplier_side:
                 self.acknowledge(order, about, ACK_SOURCE[channel], at, superseded)
         return bounced_at
+
+    def receipt(self, channel: Channel, supplier_side: bool) -> tuple[float, str]:
+        """The odds that the recipient reports taking the PO in, and the evidence it gives."""
+        if channel is Channel.EDI:  # X12 997 or EDIFACT CONTRL: sent by nearly every translator
+            return 0.96, "edifact-contrl-accepted" if self.supplier.edifact else "edi-997-accepted"
+        return (self.b.receipt if supplier_side else 0.15), TRANSPORTS[channel].received
 
     def acknowledge(
         self,

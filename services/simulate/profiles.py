@@ -11,7 +11,12 @@ ACK_SOURCE = GATEWAY | {Channel.PORTAL: "urn:supplier-portal"}
 
 
 class Transport(NamedTuple):
-    """What a channel's gateway reports: evidence strings and failure (code, reason) pairs."""
+    """What a channel's gateway reports: evidence strings and failure (code, reason) pairs.
+
+    The evidence strings are those the B2B gateway gives the documents that carry them
+    (contract §2b): a DSN `delivered` from the supplier's mail server, a 997 or CONTRL, a
+    cXML StatusUpdateRequest 200; the submitting relay's SMTP 250 is only `po.sent`.
+    """
 
     delivered: str
     received: str
@@ -19,16 +24,37 @@ class Transport(NamedTuple):
     transient: tuple[str, str]
 
 
-_TRANSPORTS = """\
-email|smtp-250|email-read-receipt|5.1.1|550 5.1.1 <{address}>: user unknown|4.4.1|421 4.4.1 timeout
-edi|as2-mdn|edi-997-accepted|as2-mdn-failed|AS2 MDN error: decryption-failed|as2-503|AS2 HTTP 503
-cxml|http-202|cxml-status-update|401|cXML 401 Unauthorized: shared secret|503|cXML 503 Unavailable
-portal|http-202|portal-viewed|403|portal account {address} deactivated|503|portal maintenance
-api|http-202|api-status-callback|404|HTTP 404 Not Found from {address}|429|HTTP 429 rate limited
-"""
 TRANSPORTS = {
-    Channel(c): Transport(d, r, (pc, pr), (tc, tr))
-    for c, d, r, pc, pr, tc, tr in (row.split("|") for row in _TRANSPORTS.splitlines())
+    Channel.EMAIL: Transport(
+        "email-dsn-delivered",
+        "email-read-receipt",
+        ("5.1.1", "550 5.1.1 <{address}>: user unknown"),
+        ("4.4.1", "421 4.4.1 timeout"),
+    ),
+    Channel.EDI: Transport(
+        "as2-mdn",
+        "edi-997-accepted",
+        ("as2-mdn-failed", "AS2 MDN error: decryption-failed"),
+        ("as2-503", "AS2 HTTP 503"),
+    ),
+    Channel.CXML: Transport(
+        "http-202",
+        "cxml-status-200",
+        ("401", "cXML 401 Unauthorized: shared secret"),
+        ("503", "cXML 503 Unavailable"),
+    ),
+    Channel.PORTAL: Transport(
+        "http-202",
+        "portal-viewed",
+        ("403", "portal account {address} deactivated"),
+        ("503", "portal maintenance"),
+    ),
+    Channel.API: Transport(
+        "http-202",
+        "api-status-callback",
+        ("404", "HTTP 404 Not Found from {address}"),
+        ("429", "HTTP 429 rate limited"),
+    ),
 }
 
 
@@ -73,6 +99,11 @@ class Supplier:
     utc_offset: float  # hours; the supplier's own systems stamp local time
     domain: str
 
+    @property
+    def edifact(self) -> bool:
+        """Whether its EDI is UN/EDIFACT (ORDERS, CONTRL, ORDRSP) rather than X12."""
+        return self.channel is Channel.EDI and self.id in EDIFACT_SUPPLIERS
+
     def address(self, channel: Channel, mailbox: str = "orders") -> str:
         return {
             Channel.EMAIL: f"{mailbox}@{self.domain}",
@@ -83,6 +114,7 @@ class Supplier:
         }[channel]
 
 
+EDIFACT_SUPPLIERS = frozenset({"SUP-1003", "SUP-1008"})  # the other EDI suppliers speak X12
 _SUPPLIERS = """\
 SUP-1001|Acme Industrial Supply|edi|fast|USD|30|-5|acme-industrial.example
 SUP-1002|Northwind Fasteners|email|steady|USD|45|-6|northwind-fasteners.example

@@ -3,14 +3,12 @@
 import asyncio
 import heapq
 import itertools
-import json
 import math
 import random
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaProducer
@@ -18,7 +16,11 @@ from aiokafka.structs import RecordMetadata
 
 from schemas.binding import STRUCTURED_CONTENT_TYPE
 from schemas.topics import TOPIC_OF_TYPE, Topic
-from services.simulate.lifecycle import DAY, HOUR, MINUTE, Fact, lifecycle
+from services.simulate.cloudevents import BAD_KINDS as BAD_KINDS
+from services.simulate.cloudevents import broken, cloudevent, dumps
+from services.simulate.documents import bad as bad_documents
+from services.simulate.documents.courier import Carried, Courier
+from services.simulate.lifecycle import DAY, HOUR, MINUTE, lifecycle
 from services.simulate.profiles import SUPPLIERS
 
 TimeMode = Literal["historical", "live"]
@@ -31,15 +33,7 @@ EVENTS_PER_PO = 7.8  # mean length of a lifecycle(); sizes the rate at which POs
 BATCH_BYTES = 256 * 1024  # per partition; aiokafka's 16 KiB default costs throughput
 HALF_DAY = DAY / 2  # historical: aim to have started enough POs about this long before `start`
 LIVE_SPEEDUP = 1440.0  # live mode: a day in the life of a PO passes in a minute
-BAD_KINDS = (  # the defects of bad messages, each one a reason to dead-letter
-    "not-json",
-    "not-cloudevent",
-    "unknown-type",
-    "missing-subject",
-    "bad-time",
-    "schema",
-    "binary-not-json",
-)
+BAD_DOCUMENT_KINDS = tuple(k for kinds in bad_documents.KINDS.values() for k in kinds)
 _STRUCTURED = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
@@ -51,6 +45,11 @@ class SimEvent:
     messages); `binary` says to send it in binary content mode. `bad` names the defect
     that must get it dead-lettered (None: a good event); `duplicate` marks an exact
     re-send of an earlier event (same source and id). `time` is the event time.
+
+    A raw B2B document (topic po.documents.v1, contract §2b) has its bytes as `value` and
+    its `content_type` (the header the gateway reads the format from); `scripted` is the
+    CloudEvent the simulator meant it to become (None for a bad document), which is what
+    the gateway's translation must agree with.
     """
 
     topic: Topic
@@ -60,6 +59,8 @@ class SimEvent:
     binary: bool = False
     duplicate: bool = False
     bad: str | None = None
+    content_type: str | None = None
+    scripted: dict[str, Any] | None = None
 
 
 def generate(
@@ -75,6 +76,7 @@ def generate(
     late_fraction: float = 0.03,
     binary_fraction: float = 0.5,
     po_start: int | None = None,
+    documents: bool = False,
 ) -> Iterator[SimEvent]:
     """Yield `count` events of many interleaved POs in rough arrival order; pure and seeded.
 
@@ -88,6 +90,10 @@ def generate(
     PO numbers run on from `po_start` (default: drawn from the seed). Ids and PO numbers
     depend on the seed alone, so re-publishing a seed (even with another `start`) only
     produces duplicates: use another seed, and `po_start` to keep POs of runs apart.
+    With `documents`, what suppliers' and mail servers' systems send arrives as raw B2B
+    documents on po.documents.v1 (`services.simulate.documents.courier` says which), for
+    the gateway to translate; without, every event is a CloudEvent (what ingest alone
+    consumes, as the benchmarks and integration tests need).
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
@@ -123,6 +129,7 @@ def generate(
         steer = (horizon - margin - next_po) / wanted if wanted > 0 else 2 * po_gap
         return rng.expovariate(1 / min(max(steer, po_gap / 2), 2 * po_gap))
 
+    courier = Courier(seed) if documents else None
     emitted, last, next_po = 0, 0.0, 0.0
     next_po = gap()
     while emitted < count:
@@ -134,95 +141,78 @@ def generate(
                 if rng.random() < duplicate_fraction:
                     push(arrival + rng.uniform(1, 2 * HOUR) * scale, replace(event, duplicate=True))
                 if rng.random() < bad_fraction:
-                    push(arrival + rng.uniform(0, MINUTE) * scale, _bad(rng, event))
+                    push(arrival + rng.uniform(0, MINUTE) * scale, _bad(rng, courier, event))
             continue
         if next_po > horizon:  # the window is used up: squeeze the POs still needed into its end
             next_po = rng.uniform(last, horizon)
         supplier = rng.choice(SUPPLIERS)
         approved = origin + timedelta(seconds=next_po)
         po = f"PO-{approved.year}-{next(numbers):06d}"
-        for fact in lifecycle(rng, supplier, approved.date()):
-            ms = math.floor((next_po + fact.at * scale) * 1000)  # times are kept to the ms
-            at, when = ms / 1000, origin + timedelta(milliseconds=ms)
+        facts = lifecycle(rng, supplier, approved.date())
+        # times are kept to the ms
+        times = [
+            origin + timedelta(milliseconds=math.floor((next_po + f.at * scale) * 1000))
+            for f in facts
+        ]
+        carried = (
+            courier.carry(po, supplier, facts, times) if courier else map(Carried, facts, times)
+        )
+        for c, sent_at in zip(carried, times, strict=True):
+            # sent then; a document's own time (c.when) may be cut to the minute
+            at = (sent_at - origin) / timedelta(milliseconds=1) / 1000
             late = rng.random() < late_fraction
             lag = rng.uniform(5 * MINUTE, 12 * HOUR) * scale if late else 0.0
             binary = rng.random() < binary_fraction
-            value = _cloudevent(rng, fact, po, when)
+            value = cloudevent(rng, c.fact, po, c.when)
             # what happened before `start` has arrived by then, however late
             arrival = min(at + lag, horizon) if at <= horizon else at
-            push(arrival, SimEvent(TOPIC_OF[fact.type], po, when, value, binary))
+            if c.body is None:
+                event = SimEvent(TOPIC_OF[c.fact.type], po, c.when, value, binary)
+            else:
+                event = SimEvent(
+                    Topic.DOCUMENTS, po, c.when, c.body, content_type=c.content_type, scripted=value
+                )
+            push(arrival, event)
         next_po += gap()
 
 
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def _rfc3339(when: datetime, utc_offset: float) -> str:
-    local = when.astimezone(timezone(timedelta(hours=utc_offset)))
-    return local.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _cloudevent(rng: random.Random, fact: Fact, po: str, when: datetime) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": _uuid(rng),
-        "source": fact.source,
-        "type": fact.type.value,
-        "subject": po,
-        "time": _rfc3339(when, fact.utc_offset),
-        "datacontenttype": "application/json",
-        "data": fact.data,
-    }
-
-
-def _bad(rng: random.Random, event: SimEvent) -> SimEvent:
-    """A broken variant of a good event, as buggy upstream systems make them, with a new id."""
+def _bad(rng: random.Random, courier: Courier | None, event: SimEvent) -> SimEvent:
+    """A broken variant of a good event or document, with a new id or control numbers."""
+    if event.content_type is not None:
+        assert courier is not None and isinstance(event.value, bytes)
+        body, kind = courier.broken(event.content_type, event.value, event.time)
+        return replace(event, value=body, duplicate=False, bad=kind, scripted=None)
     assert isinstance(event.value, dict)
-    doc = json.loads(json.dumps(event.value)) | {"id": _uuid(rng)}
-    kind, binary = rng.choice(BAD_KINDS), event.binary
-    value: dict[str, Any] | bytes = doc
-    if kind == "not-json":
-        value, binary = _dumps(doc)[: rng.randint(16, 64)], False
-    elif kind == "not-cloudevent":
-        value, binary = {"po_number": doc["subject"], "event": doc["type"], **doc["data"]}, False
-    elif kind == "unknown-type":
-        doc["type"] = rng.choice(("po.shipped", "po.invoiced", "PO.APPROVED"))
-    elif kind == "missing-subject":
-        del doc["subject"]
-    elif kind == "bad-time":
-        doc["time"] = doc["time"][:19]  # no offset
-    elif kind == "schema":
-        doc["data"]["revision"] = 0
-    else:
-        doc["data"], binary = b"<OrderResponse><Status>OK</Status></OrderResponse>", True
+    value, binary, kind = broken(rng, event.value, event.binary)
     return replace(event, value=value, binary=binary, duplicate=False, bad=kind)
 
 
-def _dumps(document: Any) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def encode(event: SimEvent) -> Record:
-    """The Kafka (key, value, headers) of a simulated event, in its content mode. Pure."""
+    """The Kafka (key, value, headers) of a simulated event, in its content mode (a
+    document: its bytes and its content-type header). Pure."""
     key, value = event.key.encode(), event.value
+    if event.content_type is not None:
+        assert isinstance(value, bytes)
+        return key, value, [("content-type", event.content_type.encode())]
     if isinstance(value, bytes):
         return key, value, list(_STRUCTURED)
     if not event.binary:
-        return key, _dumps(value), list(_STRUCTURED)
+        return key, dumps(value), list(_STRUCTURED)
     headers = [
         (f"ce_{name}", str(attribute).encode())
         for name, attribute in value.items()
         if name not in ("data", "datacontenttype")
     ]
     data = value.get("data")
-    body = data if isinstance(data, bytes) else _dumps(data)
+    body = data if isinstance(data, bytes) else dumps(data)
     return key, body, [*headers, ("content-type", b"application/json")]
 
 
 def tally(event: SimEvent) -> list[str]:
-    """The counters one sent event adds to, as `publish` reports them."""
-    names = ["sent", "bad" if event.bad else "good", "binary" if event.binary else "structured"]
+    """The counters one sent event adds to, as `publish` reports them: a document counts
+    as "documents", a CloudEvent as "binary" or "structured"."""
+    mode = "documents" if event.content_type else "binary" if event.binary else "structured"
+    names = ["sent", "bad" if event.bad else "good", mode]
     return names + (["duplicates"] if event.duplicate else [])
 
 

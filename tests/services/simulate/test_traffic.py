@@ -100,13 +100,16 @@ def test_every_type_channel_source_and_evidence_occurs(good: Decoded) -> None:
     }
     evidence = {data(ev).get("evidence") for ev in of_type(good, *EVIDENCE_TYPES)}
     assert evidence >= {
-        "smtp-250",
+        "email-dsn-delivered",
         "as2-mdn",
         "http-202",
         "edi-997-accepted",
+        "edifact-contrl-accepted",
+        "cxml-status-200",
         "email-read-receipt",
         "portal-viewed",
     }
+    assert "smtp-250" not in evidence  # contract v1.1: the relay's 250 is po.sent only
     assert {data(ev)["currency"] for ev in plans} >= {"USD", "EUR", "GBP", "JPY"}
     internal = {r["id"] for ev in plans for r in data(ev)["recipients"] if r["kind"] == "internal"}
     acked = {data(ev)["recipient"] for ev in of_type(good, EventType.ACKNOWLEDGED)}
