@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from services.cli.common import app, err, fail, out, redact, settings, sla_policy
+from services.cli.common import app, err, fail, out, redact, settings
 from services.gateway.partners import Partners
 from services.settings import Settings
 
@@ -73,7 +73,6 @@ def translate(
 
     s = settings()
     partners = partners_of(s)
-    sla_policy(s)
     if partner is not None and partner not in partners.by_id:
         fail(f"unknown partner {partner!r}: not in POTRACK_PARTNERS_FILE", 2)
     documents: list[tuple[Path, bytes]] = []

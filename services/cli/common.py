@@ -78,7 +78,7 @@ def parse_time(value: str | None) -> datetime | None:
 Names = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Projections: status, audit, alerts, performance, commitments (all if none)."
+        help=f"Projections: {', '.join(PROJECTION_NAMES)} (all if none).",
     ),
 ]
 

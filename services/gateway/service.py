@@ -19,13 +19,16 @@ dead-lettered with the reason. Nothing behind a parked document waits for it.
 import asyncio
 import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -39,11 +42,13 @@ from services.gateway.statements import DocumentError
 from services.gateway.translate import Incoming, Translation, Uncorrelated, translate
 from services.kafka import MAX_TOPIC_MESSAGE_BYTES, ensure_topics, with_broker_retry
 from services.logging import get_logger
+from services.retry import with_retry
 from services.settings import Settings
 from services.store.views import ViewDB
 
 log = get_logger(__name__)
 BATCH = 500
+INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 FIRST_RETRY = timedelta(seconds=5)
 LAST_RETRY = timedelta(minutes=10)
 Published = list["asyncio.Future[Any]"]
@@ -123,7 +128,15 @@ class Gateway:
         if isinstance(records, ConsumerRecord):
             records = (records,)
         started = time.perf_counter()
-        outcome = await self.handle(list(records))
+        # A broker or database that is away for a moment: the same batch again, with
+        # backoff (its effects are idempotent); after that the error nacks the batch, so
+        # FastStream seeks back and nothing is committed past it.
+        outcome = await with_retry(
+            "translate a batch of documents",
+            lambda: self.handle(list(records)),
+            on=INFRASTRUCTURE_ERRORS,
+            attempts=8,
+        )
         log.info(
             "gateway batch",
             documents=len(records),
@@ -145,6 +158,13 @@ class Gateway:
                 outcome.events += len(result.events)
                 futures += await self._publish(result)
                 metrics.DOCUMENTS.labels(format=result.reading.format, outcome="translated").inc()
+                if not result.events:  # e.g. a DSN that only says "relayed"
+                    log.info(
+                        "document states no event",
+                        document=result.reading.kind,
+                        offset=incoming.offset,
+                        notes=list(result.reading.notes),
+                    )
             elif isinstance(result, Uncorrelated):
                 parked.append(self._parked(record, incoming, str(result)))
             else:
