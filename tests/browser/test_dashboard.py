@@ -22,6 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# The 855 the revision-2 acknowledgment was translated from (contract §2b).
+DOCUMENT = {
+    "format": "x12",
+    "sha256": "ab" * 32,
+    "reference": "855 000000902",
+    "topic": "po.documents.v1",
+    "partition": 2,
+    "offset": 41,
+}
+
+
 def arriving(t: int = FOUR_DAYS + 10) -> list[Fact]:
     """A PO whose change order the supplier accepted with changes, and two fresh ones."""
     po = "PO-2001"
@@ -35,7 +46,15 @@ def arriving(t: int = FOUR_DAYS + 10) -> list[Fact]:
         revised(2, ["S1"], ["AP"], po=po, time=t + 60, supplier_id="SUP-4", total="1400.00"),
         sent("S1", po=po, time=t + 61, revision=2),
         delivered("S1", po=po, time=t + 62, revision=2),
-        acked("S1", po=po, time=t + 90, revision=2, decision="accepted_with_changes"),
+        acked(
+            "S1",
+            po=po,
+            time=t + 90,
+            revision=2,
+            decision="accepted_with_changes",
+            source="urn:potrack:gateway:x12",
+            document=DOCUMENT,
+        ),
         approved(["S1"], po="PO-2002", time=t + 5, supplier_id="SUP-1"),
         approved(["S1"], po="PO-2003", time=t + 6, supplier_id="SUP-3"),
     ]
@@ -76,6 +95,9 @@ def test_the_dashboard_updates_live_and_opens_a_po(world: World, launch: Launch)
         expect(timeline.locator("[data-testid=timeline-recipient]")).to_have_count(4)
         expect(timeline.locator("[data-testid=older-revision]")).to_have_count(1)
         expect(page.locator("#audit [data-testid=audit-row]")).to_have_count(10)
+        expect(page.locator("#audit [data-testid=document]")).to_have_text(
+            "from X12 855 000000902 · po.documents.v1 2@41"
+        )
         page.locator("[data-testid=older-revision] summary").click()
         page.screenshot(path=str(ARTIFACTS / "po-detail.png"), full_page=True)
         page.close()  # ends the event stream, so the server stops at once

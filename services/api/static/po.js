@@ -135,7 +135,7 @@
       ? ` · ${doc.topic} ${doc.partition}@${doc.offset}` : "";
     return el("div", { class: "document small", "data-testid": "document",
       title: "SHA-256 " + doc.sha256 },
-    "📄 ", doc.format.toUpperCase(), " ", doc.reference || "", where);
+    "from ", doc.format.toUpperCase(), " ", doc.reference || "", where);
   }
 
   function renderAudit(entries) {
