@@ -28,6 +28,7 @@ CSV_COLUMNS = (
     "offset",
     "prev_hash",
     "hash",
+    "document",  # added in v1.1: the raw B2B document an event was translated from (§2b)
 )
 
 
@@ -107,8 +108,20 @@ def _csv_value(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _document(data: Mapping[str, Any]) -> str | None:
+    """``x12 997 000000905 sha256:<hex> po.documents.v1:1@42`` of `data.document`."""
+    doc = data.get("document")
+    if not isinstance(doc, Mapping):
+        return None
+    text = f"{doc.get('format')} {doc.get('reference') or '-'} sha256:{doc.get('sha256')}"
+    if doc.get("topic") is not None:
+        text += f" {doc['topic']}:{doc.get('partition')}@{doc.get('offset')}"
+    return text
+
+
 def to_csv(entries: Sequence[Mapping[str, Any]]) -> str:
-    """The entries as CSV with a header row; anomalies joined by '; '."""
+    """The entries as CSV with a header row; anomalies joined by '; '; `document` names
+    the raw B2B document an event was translated from (empty for the others)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -120,6 +133,7 @@ def to_csv(entries: Sequence[Mapping[str, Any]]) -> str:
             recipient=data.get("recipient"),
             decision=data.get("decision"),
             anomalies="; ".join(row.get("anomalies") or ()),
+            document=_document(data),
         )
         writer.writerow([_csv_value(values.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()

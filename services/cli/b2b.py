@@ -78,6 +78,12 @@ def translate(
     documents: list[tuple[Path, bytes]] = []
     for path in files:
         try:
+            size = path.stat().st_size
+            if size > s.max_document_bytes:  # as the gateway and POST /b2b/cxml refuse it
+                fail(
+                    f"{path}: document of {size} bytes is over the limit of "
+                    f"{s.max_document_bytes} (POTRACK_MAX_DOCUMENT_BYTES)"
+                )
             documents.append((path, path.read_bytes()))
         except OSError as exc:
             fail(f"{path}: cannot read it: {exc.strerror or exc}", 2)

@@ -33,7 +33,20 @@ def facts() -> list[Fact]:
         ),
         sent("S1", time=1),
         delivered("S1", time=2).with_anomalies(["delivered before it was sent"]),
-        acked("S1", time=3, decision="accepted_with_changes", supplier_reference="SO-Ü1"),
+        acked(
+            "S1",
+            time=3,
+            decision="accepted_with_changes",
+            supplier_reference="SO-Ü1",
+            document={
+                "format": "x12",
+                "sha256": "c0" * 32,
+                "reference": "855 000000902",
+                "topic": "po.documents.v1",
+                "partition": 1,
+                "offset": 42,
+            },
+        ),
     ]
 
 
@@ -115,6 +128,8 @@ def test_the_csv_has_the_header_and_one_row_per_entry() -> None:
     assert rows[0]["offset"] == "41"
     assert rows[2]["anomalies"] == "delivered before it was sent"
     assert (rows[3]["recipient"], rows[3]["decision"]) == ("S1", "accepted_with_changes")
+    assert rows[3]["document"] == f"x12 855 000000902 sha256:{'c0' * 32} po.documents.v1:1@42"
+    assert rows[0]["document"] == ""
 
 
 def test_json_lines_carry_each_entry_with_its_links() -> None:

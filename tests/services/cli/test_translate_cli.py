@@ -110,3 +110,14 @@ def test_a_bad_partners_file_or_partner_is_one_line_and_exit_2(tmp_path: Path) -
         assert len(result.stderr.strip().splitlines()) == 1
     assert "partners.X.recipient" in broken.stderr
     assert "unknown partner 'NOPE'" in unknown.stderr
+
+
+def test_a_document_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    env = setup(tmp_path) | {"POTRACK_MAX_DOCUMENT_BYTES": "2048"}
+    big = tmp_path / "big.x12"
+    big.write_bytes(acceptance("41") + b" " * 4096)
+
+    result = runner.invoke(app, ["translate", str(big)], env=env)
+
+    assert result.exit_code == 1
+    assert "over the limit of 2048 (POTRACK_MAX_DOCUMENT_BYTES)" in result.stderr
