@@ -82,10 +82,11 @@ SIM_PARTNERS := .cache/simulated-partners.toml
 run: venv kafka-up
 	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
 	@echo "potrack: back-filling 30 days of history..."
-	@$(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30
-	@$(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
+	@export POTRACK_KAFKA_BOOTSTRAP_SERVERS=$${POTRACK_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(KAFKA_PORT)}; \
+	  $(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30 && \
+	  { $(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT; \
-	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) $(BIN)/potrack run
+	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) $(BIN)/potrack run; }
 
 clean: kafka-down
 	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

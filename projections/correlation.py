@@ -20,7 +20,9 @@ def message_key(message_id: str) -> str:
 
 
 class SentMessage(NamedTuple):
-    """One sent message (a `po.sent` with a `message_id`): what a reply to it is about."""
+    """One sent message (a `po.sent` with a `message_id`) to one recipient: what a reply
+    to it is about. `address` is the recipient's address in the plan of that revision
+    (lower-cased), when the plan is recorded and names one."""
 
     message_id: str
     po_number: str
@@ -28,3 +30,4 @@ class SentMessage(NamedTuple):
     recipient: str
     channel: str
     sent_at: datetime
+    address: str | None = None

@@ -56,6 +56,22 @@ async def ensure_topics(settings: Settings, names: list[Topic] | None = None) ->
         await admin.close()
 
 
+# Room left in a record for the key and the headers potrack adds to a dead letter.
+DEAD_LETTER_VALUE_MAX = MAX_TOPIC_MESSAGE_BYTES - 64 * 1024
+
+
+def fit_dead_letter(value: bytes | None) -> tuple[bytes | None, list[tuple[str, bytes]]]:
+    """The value a dead letter can carry and the headers to add: the original value when
+    it fits the topic's record limit, else none and ``potrack-value-omitted`` with its
+    size. A value arrives larger than the limit when its producer compressed it (the
+    limit applies to the compressed batch) or nearly at it (our headers then tip it over);
+    the original stays on its source topic at the position the dead letter names."""
+    if value is None or len(value) <= DEAD_LETTER_VALUE_MAX:
+        return value, []
+    note = f"{len(value)} bytes, over the dead-letter record limit; see the source position"
+    return None, [("potrack-value-omitted", note.encode())]
+
+
 def _topic_config(topic: Topic) -> dict[str, str]:
     if topic in COMPACTED_TOPICS:
         return {"cleanup.policy": "compact"}

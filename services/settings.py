@@ -65,8 +65,10 @@ class Settings(BaseSettings):
         "counted from its arrival, before it is dead-lettered.",
     )
     max_document_bytes: int = Field(
-        4 * 1024 * 1024,
+        4 * 1024 * 1024 - 64 * 1024,
         ge=1024,
+        # po.documents.v1 takes records of at most 4 MiB (services.kafka), headers included.
+        le=4 * 1024 * 1024 - 64 * 1024,
         description="Largest B2B document accepted (bytes); larger ones are dead-lettered "
         "(POST /b2b/cxml answers 413).",
     )

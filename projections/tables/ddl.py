@@ -76,9 +76,15 @@ PERFORMANCE = (
 )
 # What was sent, for the B2B gateway's correlation of replies (docs/contract.md §2b).
 SENT = (
-    "CREATE TABLE IF NOT EXISTS sent_messages (message_key TEXT PRIMARY KEY,"
+    # One email goes to several recipients under one Message-ID, and partners number
+    # their control numbers independently: a message id is unique per recipient only.
+    "CREATE TABLE IF NOT EXISTS sent_messages (message_key TEXT NOT NULL,"
     " message_id TEXT NOT NULL, po_number TEXT NOT NULL, revision INTEGER NOT NULL,"
-    " recipient TEXT NOT NULL, channel TEXT NOT NULL, sent_at TEXT NOT NULL)",
+    " recipient TEXT NOT NULL, channel TEXT NOT NULL, sent_at TEXT NOT NULL,"
+    " PRIMARY KEY (message_key, recipient))",
+    "CREATE TABLE IF NOT EXISTS plan_addresses (po_number TEXT NOT NULL,"
+    " revision INTEGER NOT NULL, recipient TEXT NOT NULL, address TEXT NOT NULL,"
+    " PRIMARY KEY (po_number, revision, recipient))",
     "CREATE TABLE IF NOT EXISTS sent_revisions (po_number TEXT NOT NULL,"
     " recipient TEXT NOT NULL, revision INTEGER NOT NULL, sent_at TEXT NOT NULL,"
     " PRIMARY KEY (po_number, recipient, revision))",

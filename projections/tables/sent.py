@@ -1,5 +1,5 @@
-"""The `sent_messages` and `sent_revisions` tables: what was sent, for the B2B gateway's
-correlation (docs/contract.md §2b)."""
+"""The `sent_messages`, `sent_revisions` and `plan_addresses` tables: what was sent, to
+whom, for the B2B gateway's correlation (docs/contract.md §2b)."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -7,20 +7,23 @@ from datetime import datetime
 from projections.correlation import SentMessage, message_key
 from projections.tables import Row, Tx, instant, instant_text
 
+Send = SentMessage | tuple[str, str, int, datetime]  # (po_number, recipient, revision, at)
+
 
 def reset(tx: Tx) -> None:
-    tx.execute("DELETE FROM sent_messages")
-    tx.execute("DELETE FROM sent_revisions")
+    for table in ("sent_messages", "sent_revisions", "plan_addresses"):
+        tx.execute(f"DELETE FROM {table}")
 
 
-def add(tx: Tx, sent: Sequence[SentMessage | tuple[str, str, int, datetime]]) -> None:
+def add(tx: Tx, sent: Sequence[Send]) -> None:
     """Record sends: a `SentMessage` (a po.sent with a message_id) or (po_number,
-    recipient, revision, sent_at) for one without. The first send of a message id keeps
-    it; per (PO, recipient, revision) the earliest send time is kept."""
+    recipient, revision, sent_at) for one without. The first send of a message id to a
+    recipient keeps it; per (PO, recipient, revision) the earliest send time is kept."""
     messages = [s for s in sent if isinstance(s, SentMessage)]
     tx.executemany(
         "INSERT INTO sent_messages (message_key, message_id, po_number, revision, recipient,"
-        " channel, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING",
+        " channel, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (message_key, recipient) DO NOTHING",
         [
             (
                 message_key(m.message_id),
@@ -48,6 +51,16 @@ def add(tx: Tx, sent: Sequence[SentMessage | tuple[str, str, int, datetime]]) ->
     )
 
 
+def add_addresses(tx: Tx, rows: Sequence[tuple[str, int, str, str]]) -> None:
+    """Record the plans' recipient addresses: (po_number, revision, recipient, address),
+    lower-cased (a revision's plan is recorded once; a duplicate changes nothing)."""
+    tx.executemany(
+        "INSERT INTO plan_addresses (po_number, revision, recipient, address)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (po_number, revision, recipient) DO NOTHING",
+        [(po, revision, recipient, address.lower()) for po, revision, recipient, address in rows],
+    )
+
+
 def _message(row: Row) -> SentMessage:
     return SentMessage(
         message_id=str(row["message_id"]),
@@ -56,18 +69,25 @@ def _message(row: Row) -> SentMessage:
         recipient=str(row["recipient"]),
         channel=str(row["channel"]),
         sent_at=instant(row["sent_at"]),
+        address=row["address"],
     )
 
 
-_COLUMNS = "message_id, po_number, revision, recipient, channel, sent_at"
+_SELECT = (
+    "SELECT s.message_id, s.po_number, s.revision, s.recipient, s.channel, s.sent_at,"
+    " a.address FROM sent_messages s LEFT JOIN plan_addresses a ON a.po_number ="
+    " s.po_number AND a.revision = s.revision AND a.recipient = s.recipient"
+)
 
 
-def by_id(tx: Tx, message_id: str) -> SentMessage | None:
-    """The sent message of that id (compared as `message_key`), or None."""
-    row = tx.one(
-        f"SELECT {_COLUMNS} FROM sent_messages WHERE message_key = ?", (message_key(message_id),)
+def by_id(tx: Tx, message_id: str) -> list[SentMessage]:
+    """Every recipient's sent message of that id (compared as `message_key`), oldest
+    first; empty when none."""
+    rows = tx.all(
+        f"{_SELECT} WHERE s.message_key = ? ORDER BY s.sent_at, s.recipient",
+        (message_key(message_id),),
     )
-    return _message(row) if row else None
+    return [_message(r) for r in rows]
 
 
 def in_group(tx: Tx, group_id: str, limit: int = 10_000) -> list[SentMessage]:
@@ -76,8 +96,8 @@ def in_group(tx: Tx, group_id: str, limit: int = 10_000) -> list[SentMessage]:
     prefix = message_key(group_id) + "."
     # A range instead of LIKE: no wildcard characters to escape; "/" follows "." in ASCII.
     rows = tx.all(
-        f"SELECT {_COLUMNS} FROM sent_messages WHERE message_key >= ? AND message_key < ?"
-        " ORDER BY sent_at, message_key LIMIT ?",
+        f"{_SELECT} WHERE s.message_key >= ? AND s.message_key < ?"
+        " ORDER BY s.sent_at, s.message_key LIMIT ?",
         (prefix, prefix[:-1] + "/", limit),
     )
     return [_message(r) for r in rows]

@@ -12,7 +12,7 @@ class SentLookup:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    def by_id(self, message_id: str) -> SentMessage | None:
+    def by_id(self, message_id: str) -> list[SentMessage]:
         return sent.by_id(self.tx, message_id)
 
     def in_group(self, group_id: str) -> list[SentMessage]:
@@ -25,8 +25,8 @@ class SentLookup:
 class NothingSent:
     """A correlation lookup with nothing sent (no views database to ask)."""
 
-    def by_id(self, message_id: str) -> SentMessage | None:
-        return None
+    def by_id(self, message_id: str) -> list[SentMessage]:
+        return []
 
     def in_group(self, group_id: str) -> list[SentMessage]:
         return []

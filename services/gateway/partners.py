@@ -13,8 +13,9 @@
     acknowledgment_hours = 48        # 855/ORDRSP/Confirmation within; omit: SLA policy
     timezone = "Asia/Tokyo"          # IANA zone for X12/EDIFACT dates and times; omit: UTC
 
-Identifiers are compared case-insensitively for email and AS2 (addresses are), exactly
-for X12, EDIFACT and cXML (as the standards compare them, after trimming ISA padding).
+Identifiers are compared case-insensitively for email and AS2 (addresses are) and for the
+cXML credential domain (``NetworkID`` and ``NetworkId`` both occur), exactly otherwise (as
+the standards compare them, after trimming ISA padding).
 An identifier may belong to one partner only. Pure apart from `load_partners`.
 """
 
@@ -66,9 +67,12 @@ class Partner(BaseModel):
         return ZoneInfo(self.timezone)
 
     def identifiers(self, fmt: DocumentFormat) -> list[str]:
-        """Its identifiers for one format (email: addresses, domains and AS2 ids)."""
+        """Its identifiers for one format (email: addresses, domains and AS2 ids), in the
+        form they are compared in (`comparable`)."""
         if fmt is DocumentFormat.EMAIL:
-            return [i.lower() for i in (*self.email, *self.as2)]
+            return [comparable(fmt, i) for i in (*self.email, *self.as2)]
+        if fmt is DocumentFormat.CXML:
+            return [comparable(fmt, i) for i in self.cxml]
         return {
             DocumentFormat.X12: self.x12,
             DocumentFormat.EDIFACT: self.edifact,
@@ -100,7 +104,7 @@ class Partners:
         """The partner of the first sender identifier that names one; for email an
         address also matches its ``@domain`` entry."""
         for sender in senders:
-            key = sender.lower() if fmt is DocumentFormat.EMAIL else sender
+            key = comparable(fmt, sender)
             found = self._by_ident.get((fmt, key))
             if found is None and fmt is DocumentFormat.EMAIL and "@" in key:
                 found = self._by_ident.get((fmt, "@" + key.rpartition("@")[2]))
@@ -119,6 +123,18 @@ class Partners:
             for p in self.by_id.values()
             if p.acknowledgment_hours is not None or p.functional_ack_minutes is not None
         }
+
+
+def comparable(fmt: DocumentFormat, identifier: str) -> str:
+    """An identifier as it is compared: email and AS2 lower-cased, a cXML credential's
+    domain lower-cased (``NetworkID:AN01`` -> ``networkid:AN01``), others as written."""
+    identifier = identifier.strip()
+    if fmt is DocumentFormat.EMAIL:
+        return identifier.lower()
+    if fmt is DocumentFormat.CXML:
+        domain, colon, identity = identifier.partition(":")
+        return f"{domain.lower()}{colon}{identity}"
+    return identifier
 
 
 def parse_partners(text: str, source: str) -> Partners:

@@ -10,18 +10,22 @@ once), the same parked rows (keyed by offset). FastStream's own ack policy is no
 on: NACK_ON_ERROR seeks back on any error, so nothing is committed past an unprocessed
 document.
 
-Parked documents are retried with a bounded backoff (`PendingRetry`) until their
-correlation window (POTRACK_CORRELATION_WINDOW_SECONDS, from the document's arrival on
-the topic) ends; then the events that did correlate are published and the document is
-dead-lettered with the reason. Nothing behind a parked document waits for it.
+The events of a document that do correlate are published at once; when some of its
+replies answer no recorded `po.sent`, the document is also parked and retried with a
+bounded backoff (`PendingRetry`) until their correlation window
+(POTRACK_CORRELATION_WINDOW_SECONDS, from the document's arrival on the topic) ends, and
+then dead-lettered with the message ids that never correlated. Nothing behind a parked
+document waits for it.
 """
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +44,12 @@ from services.gateway.lookup import SentLookup
 from services.gateway.partners import Partners
 from services.gateway.statements import DocumentError
 from services.gateway.translate import Incoming, Translation, Uncorrelated, translate
-from services.kafka import MAX_TOPIC_MESSAGE_BYTES, ensure_topics, with_broker_retry
+from services.kafka import (
+    MAX_TOPIC_MESSAGE_BYTES,
+    ensure_topics,
+    fit_dead_letter,
+    with_broker_retry,
+)
 from services.logging import get_logger
 from services.retry import with_retry
 from services.settings import Settings
@@ -52,6 +61,12 @@ INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 FIRST_RETRY = timedelta(seconds=5)
 LAST_RETRY = timedelta(minutes=10)
 Published = list["asyncio.Future[Any]"]
+
+
+def _faststream_logger() -> logging.Logger:
+    logger = logging.getLogger("potrack.gateway.faststream")
+    logger.setLevel(logging.WARNING)
+    return logger
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -73,6 +88,32 @@ def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("utf-8", "replace")
     return None
+
+
+async def _tolerant_parser(
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
+) -> Any:
+    """FastStream's batch parser, minus its one way to fail: it decodes every header as
+    UTF-8, and one stray byte (a connector's Latin-1 file name) would fail the whole batch
+    before the handler sees it. It gets copies whose headers are decoded with
+    replacement characters; the handler reads the original records (`raw_message`), so
+    dead letters keep their headers byte for byte."""
+    safe = tuple(
+        dataclasses.replace(
+            r, headers=[(k, bytes(v).decode("utf-8", "replace").encode()) for k, v in r.headers]
+        )
+        for r in records
+    )
+    message = await original(safe)
+    message.raw_message = records
+    return message
+
+
+async def _raw_decoder(message: Any, original: Any) -> list[bytes]:
+    """The documents' bytes as they are: FastStream would decode a body by its content
+    type (a non-UTF-8 text/xml would fail the batch); the readers decode themselves."""
+    return [bytes(r.value or b"") for r in message.raw_message]
 
 
 def incoming_of(record: ConsumerRecord[Any, Any]) -> Incoming:
@@ -99,7 +140,8 @@ class Gateway:
             settings.kafka_bootstrap_servers,
             max_request_size=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
             enable_idempotence=True,
-            logger=None,
+            # FastStream's own lines only for what goes wrong in it (ours are structured).
+            logger=_faststream_logger(),
         )
         self.broker.subscriber(
             self.source,
@@ -109,6 +151,8 @@ class Gateway:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_partition_fetch_bytes=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
+            parser=_tolerant_parser,
+            decoder=_raw_decoder,
         )(self._handle)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -155,18 +199,21 @@ class Gateway:
         for record, result in zip(records, translated, strict=True):
             incoming = incoming_of(record)
             if isinstance(result, Translation):
+                # What correlates goes out now; what does not waits (the same events again
+                # on a retry have the same ids: ingest records them once).
                 outcome.events += len(result.events)
                 futures += await self._publish(result)
                 metrics.DOCUMENTS.labels(format=result.reading.format, outcome="translated").inc()
-                if not result.events:  # e.g. a DSN that only says "relayed"
+                if result.uncorrelated:
+                    reason = str(Uncorrelated(result.uncorrelated))
+                    parked.append(self._parked(record, incoming, reason))
+                elif not result.events:  # e.g. a DSN that only says "relayed"
                     log.info(
                         "document states no event",
                         document=result.reading.kind,
                         offset=incoming.offset,
                         notes=list(result.reading.notes),
                     )
-            elif isinstance(result, Uncorrelated):
-                parked.append(self._parked(record, incoming, str(result)))
             else:
                 outcome.dead += 1
                 futures.append(await self._dead_letter(record, str(result)))
@@ -178,8 +225,8 @@ class Gateway:
 
     def _translate_all(
         self, records: list[ConsumerRecord[Any, Any]]
-    ) -> list[Translation | Uncorrelated | DocumentError]:
-        results: list[Translation | Uncorrelated | DocumentError] = []
+    ) -> list[Translation | DocumentError]:
+        results: list[Translation | DocumentError] = []
         with self.db.read() as tx:
             lookup = SentLookup(tx)
             for record in records:
@@ -193,8 +240,9 @@ class Gateway:
                     )
                     continue
                 try:
-                    results.append(translate(incoming_of(record), self.partners, lookup))
-                except (DocumentError, Uncorrelated) as exc:
+                    incoming = incoming_of(record)
+                    results.append(translate(incoming, self.partners, lookup, final=True))
+                except DocumentError as exc:
                     results.append(exc)
         return results
 
@@ -228,13 +276,15 @@ class Gateway:
                 original.append(("content-type", record.content_type.encode()))
             if record.partner:
                 original.append(("potrack-partner", record.partner.encode()))
-            value, key = record.body, record.key
+            value: bytes | None = record.body
+            key = record.key
             where = (record.topic or self.source, record.partition, record.offset)
         else:
             original = list(record.headers or ())
             value, key = record.value, record.key
             where = (record.topic, record.partition, record.offset)
-        headers = {k: bytes(v).decode("latin-1") for k, v in original}
+        value, omitted = fit_dead_letter(value)
+        headers = {k: bytes(v).decode("latin-1") for k, v in [*original, *omitted]}
         headers |= {
             "potrack-error": reason,
             "potrack-source-topic": str(where[0]),
@@ -310,6 +360,8 @@ class PendingRetry:
         for row, result in due:
             if isinstance(result, Translation):
                 futures += await gw._publish(result)
+                if result.uncorrelated and now - row.arrived_at < self.window:
+                    continue  # still waiting (what correlated went out again, harmlessly)
                 if result.uncorrelated:
                     reason = (
                         f"answers no sent message within the correlation window "
@@ -325,11 +377,9 @@ class PendingRetry:
         await asyncio.to_thread(self._settle, due, done, now)
         return len(done)
 
-    def _due(
-        self, now: datetime
-    ) -> list[tuple[Pending, Translation | Uncorrelated | DocumentError]]:
+    def _due(self, now: datetime) -> list[tuple[Pending, Translation | DocumentError]]:
         gw = self.gateway
-        out: list[tuple[Pending, Translation | Uncorrelated | DocumentError]] = []
+        out: list[tuple[Pending, Translation | DocumentError]] = []
         with gw.db.read() as tx:
             rows = pending.due(tx, now)
             metrics.DOCUMENTS_PENDING.set(pending.count(tx))
@@ -338,22 +388,22 @@ class PendingRetry:
                 incoming = Incoming(
                     row.body, row.content_type, row.partner, row.topic, row.partition, row.offset
                 )
-                final = now - row.arrived_at >= self.window
                 try:
-                    out.append((row, translate(incoming, gw.partners, lookup, final=final)))
-                except (Uncorrelated, DocumentError) as exc:
+                    out.append((row, translate(incoming, gw.partners, lookup, final=True)))
+                except DocumentError as exc:
                     out.append((row, exc))
         return out
 
     def _settle(
         self,
-        due: list[tuple[Pending, Translation | Uncorrelated | DocumentError]],
+        due: list[tuple[Pending, Translation | DocumentError]],
         done: list[str],
         now: datetime,
     ) -> None:
         with self.gateway.db.transaction() as tx:
             pending.remove(tx, done)
             for row, result in due:
-                if isinstance(result, Uncorrelated):
+                if isinstance(result, Translation) and row.doc_key not in done:
                     later = min(now + retry_delay(row.attempts + 1), row.arrived_at + self.window)
-                    pending.reschedule(tx, row.doc_key, later, row.attempts + 1, str(result))
+                    reason = str(Uncorrelated(result.uncorrelated))
+                    pending.reschedule(tx, row.doc_key, later, row.attempts + 1, reason)

@@ -56,6 +56,9 @@ class Reply:
     code: str | None = None
     reason: str | None = None
     alternatives: tuple[str, ...] = ()  # other ids of the same message, tried in order
+    # The recipient address the reply is about (a DSN's or MDN's Final-Recipient): one
+    # email goes to several recipients under one Message-ID, and this tells them apart.
+    address: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ records once.
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,8 @@ from services.gateway.statements import (
 SOURCE_PREFIX = "urn:potrack:gateway:"
 ID_MAX = 256
 REASON_MAX = 512
+BOM = b"\xef\xbb\xbf"  # some Windows tools start text files with it
+EVENT_MAX_BYTES = 1024 * 1024  # docs/contract.md §4
 UTC = ZoneInfo("UTC")
 
 READERS: dict[DocumentFormat, Callable[[bytes], Reading]] = {
@@ -77,8 +80,8 @@ class Uncorrelated(Exception):
 class Correlation(Protocol):
     """What was sent (the `sent` projection): see `projections.tables.sent`."""
 
-    def by_id(self, message_id: str) -> SentMessage | None:
-        """The sent message of that id, or None."""
+    def by_id(self, message_id: str) -> list[SentMessage]:
+        """The sent message of that id, one per recipient it went to (empty: none)."""
         ...
 
     def in_group(self, group_id: str) -> list[SentMessage]:
@@ -124,7 +127,7 @@ def document_format(incoming: Incoming) -> DocumentFormat:
         except KeyError:
             known = ", ".join(CONTENT_TYPES)
             raise DocumentError(f"content-type {media!r} is not a B2B document ({known})") from None
-    head = incoming.body.lstrip()[:3]
+    head = incoming.body.removeprefix(BOM).lstrip()[:3]
     if head == b"ISA":
         return DocumentFormat.X12
     if head in (b"UNA", b"UNB"):
@@ -137,8 +140,9 @@ def document_format(incoming: Incoming) -> DocumentFormat:
 def read(incoming: Incoming) -> Reading:
     """The document read by its format's reader; DocumentError with the reason."""
     fmt = document_format(incoming)
+    body = incoming.body if fmt is DocumentFormat.EMAIL else incoming.body.removeprefix(BOM)
     try:
-        return READERS[fmt](incoming.body)
+        return READERS[fmt](body)
     except DocumentError:
         raise
     except Exception as exc:  # a reader bug must dead-letter one document, not stop all
@@ -151,12 +155,17 @@ def partner_of(reading: Reading, incoming: Incoming, partners: Partners) -> Part
     None only for an email reply from an unlisted mail server (the Message-ID it quotes,
     which potrack's gateway made, is what correlates it); DocumentError otherwise.
     """
+    found = partners.find(reading.format, reading.senders)
     if incoming.partner:
         named = partners.by_id.get(incoming.partner)
         if named is None:
             raise DocumentError(f"unknown partner {incoming.partner!r} (potrack-partner header)")
+        if found is not None and found is not named:  # the envelope says otherwise
+            raise DocumentError(
+                f"potrack-partner {named.id} but the document's sender "
+                f"{reading.senders[0]} belongs to partner {found.id}"
+            )
         return named
-    found = partners.find(reading.format, reading.senders)
     if found is None and not _mail_replies_only(reading):
         sender = reading.senders[0] if reading.senders else "(no sender identifier)"
         raise DocumentError(
@@ -183,7 +192,7 @@ def translate(
     document = _document(incoming, reading)
     for statement in reading.statements:
         if isinstance(statement, Reply):
-            sent = _correlate(statement, correlation)
+            sent = _correlate(statement, reading, partner, correlation)
             if not sent:
                 out.uncorrelated.append(statement.message_id)
             for message in sent:
@@ -197,14 +206,36 @@ def translate(
     return out
 
 
-def _correlate(reply: Reply, correlation: Correlation) -> list[SentMessage]:
+def _correlate(
+    reply: Reply, reading: Reading, partner: Partner | None, correlation: Correlation
+) -> list[SentMessage]:
+    """The sent messages a reply answers. A message id is unique per recipient only (one
+    email goes to several recipients; partners number their control numbers
+    independently), so: a reply that names its recipient's address (a DSN's or MDN's
+    Final-Recipient) answers the message to the recipient of that address in the plan;
+    an EDI or cXML reply answers only messages to its partner's recipient (a partner
+    cannot fail another's orders), an email reply preferably. DocumentError when a
+    reply still fits several recipients."""
     if reply.group:
-        return correlation.in_group(reply.message_id)
-    for message_id in (reply.message_id, *reply.alternatives):
-        found = correlation.by_id(message_id)
-        if found is not None:
-            return [found]
-    return []
+        found = correlation.in_group(reply.message_id)
+    else:
+        found = []
+        for message_id in (reply.message_id, *reply.alternatives):
+            found = correlation.by_id(message_id)
+            if found:
+                break
+    if reply.address:
+        found = [m for m in found if m.address == reply.address.lower()] or found
+    if partner is not None:
+        own = [m for m in found if m.recipient == partner.recipient]
+        found = own if own or reading.format is not DocumentFormat.EMAIL else found
+    if not reply.group and len({m.recipient for m in found}) > 1:
+        names = ", ".join(sorted({m.recipient for m in found}))
+        raise DocumentError(
+            f"message_id {reply.message_id} was sent to several recipients ({names}) and the "
+            "reply does not say which it answers"
+        )
+    return found if reply.group else found[:1]
 
 
 def _document(incoming: Incoming, reading: Reading) -> dict[str, Any]:
@@ -274,7 +305,7 @@ def _confirmation_event(
     if partner is None:  # partner_of only allows that for email replies
         raise DocumentError("a business acknowledgment needs a known partner")
     at = _time(reading, conf.time, partner)
-    answered = correlation.by_id(conf.answers) if conf.answers else None
+    answered = _answered(conf, partner, correlation)
     recipient = answered.recipient if answered else partner.recipient
     revision = (
         conf.revision
@@ -300,6 +331,15 @@ def _confirmation_event(
     return _valid(type_, event | {"data": data | {"document": document}})
 
 
+def _answered(conf: Confirmation, partner: Partner, correlation: Correlation) -> SentMessage | None:
+    """The sent order a business acknowledgment references (cXML DocumentReference,
+    EDIFACT RFF+ACW) when it went to the partner's recipient; None otherwise."""
+    if not conf.answers:
+        return None
+    own = [m for m in correlation.by_id(conf.answers) if m.recipient == partner.recipient]
+    return own[0] if own else None
+
+
 def _event(
     type_: EventType,
     id_: str,
@@ -320,12 +360,18 @@ def _event(
 
 
 def _valid(type_: EventType, event: dict[str, Any]) -> tuple[Topic, dict[str, Any]]:
-    """The event and its topic, once the contract's models accept it; DocumentError with
-    the first refusal otherwise (e.g. a PO number over 64 characters)."""
+    """The event and its topic, once the contract accepts it: its models (DocumentError
+    with the first refusal, e.g. a PO number over 64 characters) and its size (§4: at
+    most 1 MiB, or ingest would dead-letter the event, far from the document)."""
     try:
         INBOUND_EVENT.validate_python(event)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"][1:])
         raise DocumentError(f"translated {type_} refused: {where}: {first['msg']}") from exc
+    size = len(json.dumps(event, separators=(",", ":")).encode())
+    if size > EVENT_MAX_BYTES:
+        raise DocumentError(
+            f"translated {type_} would be {size} bytes, over the 1 MiB limit of an event (§4)"
+        )
     return TOPIC_OF_TYPE[type_], event

@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from schemas.topics import INBOUND_TOPICS, Topic
 from services import metrics
 from services.ingest.batch import fresh, split
-from services.kafka import ensure_topics, producer, with_broker_retry
+from services.kafka import ensure_topics, fit_dead_letter, producer, with_broker_retry
 from services.logging import get_logger
 from services.retry import with_retry
 from services.settings import Settings
@@ -186,16 +186,18 @@ class Ingest:
     ) -> None:
         futures = []
         for record, reason in dead:
+            value, omitted = fit_dead_letter(record.value)
             headers = [
                 *list(record.headers or ()),
                 ("potrack-error", reason.encode()),
                 ("potrack-source-topic", record.topic.encode()),
                 ("potrack-source-partition", str(record.partition).encode()),
                 ("potrack-source-offset", str(record.offset).encode()),
+                *omitted,
             ]
             futures.append(
                 await dead_producer.send(
-                    self.deadletter_topic, value=record.value, key=record.key, headers=headers
+                    self.deadletter_topic, value=value, key=record.key, headers=headers
                 )
             )
             metrics.DEAD_LETTERS.inc()

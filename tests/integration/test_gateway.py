@@ -183,6 +183,11 @@ def bad_documents(topic: str) -> list[tuple[Record, str]]:
         (document(topic, stranger, "application/edi-x12"), "unknown sender ZZ:STRANGER"),
         (document(topic, xxe, "application/xml"), "entit"),
         (document(topic, never_sent, "message/rfc822"), "never.sent@buyer.example"),
+        # A connector's Latin-1 header must not cost the batch it is in (or anything else).
+        (
+            (topic, b"k", ack_997, [("content-type", b"application/edi-x12\xe9")]),
+            "is not a B2B document",
+        ),
     ]
 
 

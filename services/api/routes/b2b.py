@@ -25,6 +25,8 @@ from services.logging import get_logger
 router = APIRouter(tags=["b2b"])
 log = get_logger(__name__)
 CXML_MEDIA_TYPE = "text/xml; charset=utf-8"
+# One answer for an unknown sender and a wrong secret: no telling which partners exist.
+UNAUTHORIZED = "unknown sender or bad shared secret"
 
 
 def _answer(code: int, text: str) -> Response:
@@ -73,12 +75,12 @@ async def receive_cxml(request: Request) -> Response:
     partner = request.app.state.partners.find(DocumentFormat.CXML, reading.senders)
     if partner is None:
         log.warning("cxml from an unknown sender", senders=list(reading.senders))
-        return _answer(401, "unknown sender credential")
+        return _answer(401, UNAUTHORIZED)
     expected = partner.shared_secret.get_secret_value() if partner.shared_secret else None
     supplied = reading.shared_secret or ""
     if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        log.warning("cxml with a wrong shared secret", partner=partner.id)
-        return _answer(401, "bad shared secret")
+        log.warning("cxml with a wrong or missing shared secret", partner=partner.id)
+        return _answer(401, UNAUTHORIZED)
     try:
         partition, offset = await publisher(request).publish(
             body, "application/xml", partner.id, key=reading.control.encode()

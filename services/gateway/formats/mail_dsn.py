@@ -96,6 +96,7 @@ def replies(
                 outcome=outcome,
                 evidence=EVIDENCE[("DSN", "Action", action)],
                 key=key,
+                address=final,
                 time=when(block.get("Last-Attempt-Date")) or date or arrival,
                 code=status,
                 reason=_diagnostic(block.get("Diagnostic-Code"))

@@ -107,6 +107,7 @@ def reply(
         outcome=outcome,
         evidence=evidence,
         key=final or "mdn",
+        address=final if lower else None,
         time=date,
         code=code,
         reason=reason,

@@ -42,9 +42,9 @@ def test_sent_messages_are_found_by_id_by_group_and_by_the_last_revision_sent(
         internal = sent.last_revision(tx, PO, "ap", when(100))
         nothing = sent.by_id(tx, "44.0001"), sent.last_revision(tx, PO, "S1", when(30))
 
-    assert first == SentMessage("000042.0001", PO, 1, "S1", "edi", when(60))
+    assert first == [SentMessage("000042.0001", PO, 1, "S1", "edi", when(60))]
     assert [m.message_id for m in group] == ["000042.0001", "42.0002"]
     assert (before_revision, latest, internal) == (1, 2, 1)
-    assert nothing == (None, None)
+    assert nothing == ([], None)
     db.close()
     store.close()

@@ -38,6 +38,7 @@ def test_a_partner_is_found_by_each_of_its_identifiers() -> None:
     assert found(DocumentFormat.X12, "01:ACME") == "ACME"
     assert found(DocumentFormat.EDIFACT, "4012345000009:14") == "KOBE-EDI"
     assert found(DocumentFormat.CXML, "NetworkID:AN01000000001") == "KOBE-EDI"
+    assert found(DocumentFormat.CXML, "networkid:AN01000000001") == "KOBE-EDI"  # domain case
     assert found(DocumentFormat.EMAIL, "Orders@Kobe.Example") == "KOBE-EDI"
     assert found(DocumentFormat.EMAIL, "mailer-daemon@mx.other", "sales@kobe.example") == "KOBE-EDI"
     assert found(DocumentFormat.EMAIL, "kobe-as2") == "KOBE-EDI"
@@ -49,6 +50,7 @@ def test_an_identifier_of_another_format_or_an_unknown_one_finds_nobody() -> Non
     assert partners.find(DocumentFormat.EDIFACT, ["ZZ:KOBESEIMITSU"]) is None
     assert partners.find(DocumentFormat.X12, ["zz:kobeseimitsu"]) is None  # X12 is exact
     assert partners.find(DocumentFormat.EMAIL, ["orders@kobe.example.evil"]) is None
+    assert partners.find(DocumentFormat.CXML, ["NetworkID:an01000000001"]) is None  # identity
 
 
 def test_expectations_feed_the_sla_policy_per_recipient() -> None:

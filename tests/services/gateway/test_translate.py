@@ -40,9 +40,9 @@ class Sent:
     def __init__(self, *messages: SentMessage) -> None:
         self.messages = list(messages)
 
-    def by_id(self, message_id: str) -> SentMessage | None:
+    def by_id(self, message_id: str) -> list[SentMessage]:
         key = message_key(message_id)
-        return next((m for m in self.messages if message_key(m.message_id) == key), None)
+        return [m for m in self.messages if message_key(m.message_id) == key]
 
     def in_group(self, group_id: str) -> list[SentMessage]:
         prefix = message_key(group_id) + "."
@@ -240,3 +240,94 @@ def test_a_document_that_can_never_be_translated_says_why_in_one_line(
 
     assert reason in str(refused.value)
     assert str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_partner_answers_only_the_messages_sent_to_its_own_recipient() -> None:
+    # ACME numbers its control numbers too: its 850 was also <4711>.<0001>.
+    acme = SENT_850._replace(po_number="PO-ACME", recipient="sup-acme")
+    kobe = SENT_850
+
+    only_acme = translate(Incoming(acceptance_997()), PARTNERS, Sent(acme), final=True)
+    both = translate(Incoming(acceptance_997()), PARTNERS, Sent(acme, kobe))
+
+    assert (only_acme.events, only_acme.uncorrelated) == ([], ["4711.0001"])
+    assert [e["subject"] for _, e in both.events] == ["PO-1"]
+
+
+def mail_to_two(address_known: bool) -> Sent:
+    """One PO email to the supplier with the AP inbox on copy: one Message-ID, two sends."""
+    message_id = "po.PO-1.r1.7@buyer.example"
+    supplier = SentMessage(message_id, "PO-1", 1, "S1", "email", T0, "orders@north.example")
+    ap = SentMessage(message_id, "PO-1", 1, "ap", "email", T0, "ap@buyer.example")
+    return Sent(supplier, ap if address_known else ap._replace(address=None))
+
+
+def bounce(final_recipient: str) -> bytes:
+    return mail.dsn(
+        reporting_mta="mx.buyer.example",
+        recipients=[mail.Recipient(final_recipient, "failed", "5.2.2", "552 mailbox full")],
+        to="po@buyer.example",
+        date=T0 + timedelta(minutes=3),
+        message_id="bounce.2@mx.buyer.example",
+        arrival=T0 + timedelta(minutes=2),
+        envelope_id="po.PO-1.r1.7@buyer.example",
+    )
+
+
+def test_a_bounce_of_one_copy_of_an_email_fails_the_recipient_of_that_address() -> None:
+    result = translate(Incoming(bounce("AP@buyer.example")), PARTNERS, mail_to_two(True))
+
+    assert [e["data"]["recipient"] for _, e in result.events] == ["ap"]
+
+
+def test_a_reply_that_fits_several_recipients_is_refused_rather_than_guessed() -> None:
+    with pytest.raises(DocumentError) as refused:
+        translate(Incoming(bounce("someone@else.example")), PARTNERS, mail_to_two(True))
+
+    assert "was sent to several recipients (S1, ap)" in str(refused.value)
+
+
+def test_an_acknowledgment_whose_event_would_exceed_1_mib_is_refused() -> None:
+    lines = [
+        x12.AckLine(n, Decimal(10), Decimal("1.00"), "IQ", acked=Decimal(9))
+        for n in range(1, 20_001)
+    ]
+    body = x12.order_ack_855(
+        edi_envelope(908, datetime(2026, 11, 3, 10, 30)), "PO-1", lines, ordered=date(2026, 11, 1)
+    )
+
+    with pytest.raises(DocumentError) as refused:
+        translate(Incoming(body), PARTNERS, Sent(SENT_850))
+
+    assert "over the 1 MiB limit of an event" in str(refused.value)
+
+
+def test_a_potrack_partner_header_cannot_contradict_the_envelope() -> None:
+    partners = parse_partners(
+        '[partners.ACME]\nsupplier = "SUP-1"\nrecipient = "sup-acme"\nx12 = ["01:ACME"]\n',
+        "partners.toml",
+    )
+    both = parse_partners(
+        "\n".join(
+            f"[partners.{p.id}]\nsupplier = {p.supplier!r}\nrecipient = {p.recipient!r}\n"
+            f"x12 = {p.x12!r}\n"
+            for p in (*PARTNERS.by_id.values(), *partners.by_id.values())
+        ),
+        "partners.toml",
+    )
+
+    with pytest.raises(DocumentError) as refused:
+        translate(Incoming(acceptance_997(), partner="ACME"), both, Sent(SENT_850))
+
+    assert "potrack-partner ACME but the document's sender ZZ:KOBESEIMITSU belongs to" in str(
+        refused.value
+    )
+
+
+def test_a_byte_order_mark_before_the_interchange_is_ignored() -> None:
+    body = b"\xef\xbb\xbf" + acceptance_997()
+
+    result = translate(Incoming(body), PARTNERS, Sent(SENT_850))
+
+    assert [e["type"] for _, e in result.events] == ["po.received"]
+    assert result.events[0][1]["data"]["document"]["sha256"] == hashlib.sha256(body).hexdigest()

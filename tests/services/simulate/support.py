@@ -19,10 +19,11 @@ def instant(rfc3339: str) -> datetime:
 
 class SentLog:
     """The po.sent CloudEvents given, keyed as the `sent_messages` and `sent_revisions`
-    tables key them: by message key (the first send of an id wins) and by (PO, recipient)."""
+    tables key them: by message key and recipient (the first send wins) and by (PO,
+    recipient)."""
 
     def __init__(self, events: Iterable[dict[str, Any]]) -> None:
-        self.messages: dict[str, SentMessage] = {}
+        self.messages: dict[str, dict[str, SentMessage]] = defaultdict(dict)
         self.revisions: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
         for event in events:
             if event["type"] != "po.sent":
@@ -36,15 +37,17 @@ class SentLog:
                 channel=data["channel"],
                 sent_at=instant(event["time"]),
             )
-            self.messages.setdefault(message_key(sent.message_id), sent)
+            self.messages[message_key(sent.message_id)].setdefault(sent.recipient, sent)
             self.revisions[sent.po_number, sent.recipient].append((sent.sent_at, sent.revision))
 
-    def by_id(self, message_id: str) -> SentMessage | None:
-        return self.messages.get(message_key(message_id))
+    def by_id(self, message_id: str) -> list[SentMessage]:
+        return list(self.messages.get(message_key(message_id), {}).values())
 
     def in_group(self, group_id: str) -> list[SentMessage]:
         prefix = message_key(group_id) + "."
-        found = [m for key, m in self.messages.items() if key.startswith(prefix)]
+        found = [
+            m for key, ms in self.messages.items() if key.startswith(prefix) for m in ms.values()
+        ]
         return sorted(found, key=lambda m: (m.sent_at, message_key(m.message_id)))
 
     def last_revision(self, po_number: str, recipient: str, at: datetime | None) -> int | None:

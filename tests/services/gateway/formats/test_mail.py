@@ -78,6 +78,7 @@ def test_a_postfix_bounce_is_a_permanent_failure_of_the_message_its_envelope_id_
         outcome=Outcome.FAILED,
         evidence="email-dsn-failed",
         key="orders@supplier.example",
+        address="orders@supplier.example",
         time=datetime(2025, 3, 4, 9, 12, 48, tzinfo=CET),
         code="5.1.1",
         reason="550 5.1.1 <orders@supplier.example>: Recipient address rejected: User unknown "
