@@ -6,8 +6,9 @@ CloudEvents (dicts, validated against the §2 models) come out, or a one-line re
 
 - `DocumentError`: the document can never be translated (not parseable, unknown partner,
   a resulting event the contract refuses) -> po.deadletter.v1;
-- `Uncorrelated`: it answers a message whose `po.sent` is not recorded (yet) -> the
-  gateway retries it within the correlation window, then dead-letters it.
+- `Uncorrelated` (or, with `final`, `Translation.uncorrelated`): it answers a message
+  whose `po.sent` is not recorded (yet) -> the gateway retries it within the correlation
+  window, then dead-letters it.
 
 Identity: `source` is ``urn:potrack:gateway:<format>`` and `id` is built from the
 partner and the document's own control numbers, so the same document read twice (a
@@ -184,8 +185,9 @@ def translate(
     incoming: Incoming, partners: Partners, correlation: Correlation, final: bool = False
 ) -> Translation:
     """The events of one document (see the module doc). Raises DocumentError, or
-    Uncorrelated while some reply answers no recorded message; with `final` (the
-    correlation window has passed) those are left out and listed in `uncorrelated`."""
+    Uncorrelated when some reply answers no recorded message; with `final` those replies
+    are left out and listed in `uncorrelated` instead (the gateway publishes what does
+    correlate at once and parks the document until the correlation window has passed)."""
     reading = read(incoming)
     partner = partner_of(reading, incoming, partners)
     out = Translation(reading, partner)
