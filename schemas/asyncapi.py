@@ -3,12 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from schemas.events import PO_NUMBER_MAX
+from schemas.events import DOCUMENT_CONTENT_TYPES, PO_NUMBER_MAX
 from schemas.jsonschemas import (
     CLOUDEVENTS_KAFKA_BINDING,
     CONTRACT_VERSION,
     DEADLETTER_HEADERS,
-    DOCUMENT_CONTENT_TYPES,
     INBOUND_ROUTES,
     INBOUND_SUMMARIES,
     JSONSCHEMA_DIR,

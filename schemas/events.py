@@ -51,6 +51,20 @@ class DocumentFormat(StrEnum):
     EMAIL = "email"
 
 
+# docs/contract.md §2b: the header `content-type` of a raw document names its format; the
+# first of each format is the one potrack writes (`CONTENT_TYPE_OF_FORMAT`).
+DOCUMENT_CONTENT_TYPES: dict[str, DocumentFormat] = {
+    "application/edi-x12": DocumentFormat.X12,
+    "application/edifact": DocumentFormat.EDIFACT,
+    "application/xml": DocumentFormat.CXML,
+    "text/xml": DocumentFormat.CXML,
+    "message/rfc822": DocumentFormat.EMAIL,
+}
+CONTENT_TYPE_OF_FORMAT: dict[DocumentFormat, str] = {
+    fmt: next(t for t, f in DOCUMENT_CONTENT_TYPES.items() if f is fmt) for fmt in DocumentFormat
+}
+
+
 class Document(Model):
     """The raw B2B document an event was translated from (docs/contract.md §2, §2b):
     its format, the SHA-256 of its bytes (hex), its own control numbers (`reference`) and

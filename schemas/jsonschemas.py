@@ -53,15 +53,6 @@ TOPIC_DESCRIPTIONS: dict[Topic, str] = {
     " translated by `potrack gateway` into the inbound events (docs/contract.md §2b).",
 }
 
-# docs/contract.md §2b: the content types a raw document may carry.
-DOCUMENT_CONTENT_TYPES: tuple[str, ...] = (
-    "application/edi-x12",
-    "application/edifact",
-    "application/xml",
-    "text/xml",
-    "message/rfc822",
-)
-
 
 class OutboundEnvelope(BaseModel):
     """A structured-mode CloudEvent published by potrack."""

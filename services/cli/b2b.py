@@ -9,19 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from schemas.events import CONTENT_TYPE_OF_FORMAT
 from services.cli.common import app, err, fail, out, redact, settings
 from services.gateway.partners import Partners
 from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.gateway.translate import Correlation, Incoming, Translation
-
-CONTENT_TYPE_OF_FORMAT = {
-    "x12": "application/edi-x12",
-    "edifact": "application/edifact",
-    "cxml": "application/xml",
-    "email": "message/rfc822",
-}
 
 
 def partners_of(s: Settings) -> Partners:
@@ -69,7 +63,8 @@ def translate(
 
     Examples: potrack translate 855.x12 --partner KOBE-EDI | potrack translate dsn.eml --publish
     """
-    from services.gateway.translate import Incoming, document_format
+    from services.gateway.statements import DocumentError
+    from services.gateway.translate import Incoming, check_size, document_format
 
     s = settings()
     partners = partners_of(s)
@@ -78,15 +73,12 @@ def translate(
     documents: list[tuple[Path, bytes]] = []
     for path in files:
         try:
-            size = path.stat().st_size
-            if size > s.max_document_bytes:  # as the gateway and POST /b2b/cxml refuse it
-                fail(
-                    f"{path}: document of {size} bytes is over the limit of "
-                    f"{s.max_document_bytes} (POTRACK_MAX_DOCUMENT_BYTES)"
-                )
+            check_size(path.stat().st_size, s.max_document_bytes)  # as the gateway does
             documents.append((path, path.read_bytes()))
         except OSError as exc:
             fail(f"{path}: cannot read it: {exc.strerror or exc}", 2)
+        except DocumentError as exc:
+            fail(f"{path}: {exc}")
     if publish:
         _publish(s, documents, partner)
         return
@@ -151,7 +143,7 @@ def _publish(s: Settings, documents: list[tuple[Path, bytes]], partner: str | No
             for path, body in documents:
                 fmt = document_format(Incoming(body=body))
                 partition, offset = await asyncio.wait_for(
-                    publisher.publish(body, CONTENT_TYPE_OF_FORMAT[fmt.value], partner), 30
+                    publisher.publish(body, CONTENT_TYPE_OF_FORMAT[fmt], partner), 30
                 )
                 placed.append((path, partition, offset))
         finally:

@@ -43,7 +43,13 @@ from services import metrics
 from services.gateway.lookup import SentLookup
 from services.gateway.partners import Partners
 from services.gateway.statements import DocumentError
-from services.gateway.translate import Incoming, Translation, Uncorrelated, translate
+from services.gateway.translate import (
+    Incoming,
+    Translation,
+    Uncorrelated,
+    check_size,
+    translate,
+)
 from services.kafka import (
     MAX_TOPIC_MESSAGE_BYTES,
     ensure_topics,
@@ -230,16 +236,8 @@ class Gateway:
         with self.db.read() as tx:
             lookup = SentLookup(tx)
             for record in records:
-                size = len(record.value or b"")
-                if size > self.settings.max_document_bytes:
-                    results.append(
-                        DocumentError(
-                            f"document of {size} bytes is over the limit of "
-                            f"{self.settings.max_document_bytes} (POTRACK_MAX_DOCUMENT_BYTES)"
-                        )
-                    )
-                    continue
                 try:
+                    check_size(len(record.value or b""), self.settings.max_document_bytes)
                     incoming = incoming_of(record)
                     results.append(translate(incoming, self.partners, lookup, final=True))
                 except DocumentError as exc:

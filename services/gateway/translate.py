@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from projections.correlation import SentMessage
-from schemas.events import INBOUND_EVENT, DocumentFormat
+from schemas.events import DOCUMENT_CONTENT_TYPES, INBOUND_EVENT, DocumentFormat
 from schemas.status import EventType
 from schemas.topics import TOPIC_OF_TYPE, Topic
 from services.gateway.formats import cxml, edifact, mail, x12
@@ -52,14 +52,6 @@ READERS: dict[DocumentFormat, Callable[[bytes], Reading]] = {
     DocumentFormat.EDIFACT: edifact.read,
     DocumentFormat.CXML: cxml.read,
     DocumentFormat.EMAIL: mail.read,
-}
-# docs/contract.md §2b: the header `content-type` names the format.
-CONTENT_TYPES: dict[str, DocumentFormat] = {
-    "application/edi-x12": DocumentFormat.X12,
-    "application/edifact": DocumentFormat.EDIFACT,
-    "application/xml": DocumentFormat.CXML,
-    "text/xml": DocumentFormat.CXML,
-    "message/rfc822": DocumentFormat.EMAIL,
 }
 OUTCOME_TYPES: dict[Outcome, EventType] = {
     Outcome.DELIVERED: EventType.DELIVERED,
@@ -124,9 +116,9 @@ def document_format(incoming: Incoming) -> DocumentFormat:
     if incoming.content_type:
         media = incoming.content_type.split(";", 1)[0].strip().lower()
         try:
-            return CONTENT_TYPES[media]
+            return DOCUMENT_CONTENT_TYPES[media]
         except KeyError:
-            known = ", ".join(CONTENT_TYPES)
+            known = ", ".join(DOCUMENT_CONTENT_TYPES)
             raise DocumentError(f"content-type {media!r} is not a B2B document ({known})") from None
     head = incoming.body.removeprefix(BOM).lstrip()[:3]
     if head == b"ISA":
@@ -136,6 +128,15 @@ def document_format(incoming: Incoming) -> DocumentFormat:
     if head.startswith(b"<"):
         return DocumentFormat.CXML
     return DocumentFormat.EMAIL
+
+
+def check_size(size: int, limit: int) -> None:
+    """DocumentError when a document of `size` bytes is over `limit`
+    (POTRACK_MAX_DOCUMENT_BYTES): the gateway dead-letters it, translate refuses it."""
+    if size > limit:
+        raise DocumentError(
+            f"document of {size} bytes is over the limit of {limit} (POTRACK_MAX_DOCUMENT_BYTES)"
+        )
 
 
 def read(incoming: Incoming) -> Reading:

@@ -15,11 +15,11 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
+from schemas.events import CONTENT_TYPE_OF_FORMAT, DocumentFormat
 from services.simulate.b2b import mail
 from services.simulate.partners import BOUNCES
 
-X12, EDIFACT = "application/edi-x12", "application/edifact"
-CXML, EMAIL = "application/xml", "message/rfc822"
+X12, EDIFACT, CXML, EMAIL = (CONTENT_TYPE_OF_FORMAT[f] for f in DocumentFormat)
 KINDS: dict[str, tuple[str, ...]] = {
     X12: ("x12-truncated", "x12-unknown-sender"),
     EDIFACT: ("edifact-truncated",),
