@@ -1,8 +1,8 @@
 """Delay alerts of one PO (docs/contract.md §5): pure functions of state, SLA and a clock."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from projections.deadlines import Deadline, DeadlineKind, deadlines, delivered_at
@@ -62,7 +62,8 @@ def _alert(
     if resolved is not None and resolved <= raised:
         return None
     plan = state.plan(revision)
-    return Alert(
+    # Built from validated state: constructed without validating again (judging is hot).
+    return Alert.model_construct(
         alert_id=alert_id(state.po_number, revision, recipient, kind),
         po_number=state.po_number,
         revision=revision,
@@ -173,6 +174,16 @@ def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
     return found
 
 
+def escalated(alert: Alert, steps: Sequence[timedelta], clock: datetime) -> Alert:
+    """`alert` one level higher for each step (a time after it was raised, `SlaPolicy.
+    escalation_steps`) that passed by `clock` while it was still open."""
+    until = min(clock, alert.resolved_at) if alert.resolved_at is not None else clock
+    passed = sum(1 for step in steps if alert.raised_at + step <= until)
+    if not passed:
+        return alert
+    return alert.model_copy(update={"escalation_level": alert.escalation_level + passed})
+
+
 def expected_alerts(
     state: PoState, sla: SlaPolicy, clock: datetime, due: Sequence[Deadline] | None = None
 ) -> dict[str, Alert]:
@@ -180,13 +191,20 @@ def expected_alerts(
 
     Overdue kinds depend on the clock; the others only on recorded facts. Each resolves
     when the fact it waits for is recorded, the PO is cancelled or the revision superseded.
+    Levels step up with the policy's escalation steps (`escalated`).
     """
     if state.approved_at is None:
         return {}
     found = [_overdue(state, d, clock) for d in (deadlines(state, sla) if due is None else due)]
     for revision in sorted(state.plans):
         found.extend(_recipient_alerts(state, revision))
-    return {a.alert_id: a for a in found if a is not None}
+    steps = sla.escalation_steps(_supplier(state))
+    return {a.alert_id: escalated(a, steps, clock) for a in found if a is not None}
+
+
+def _supplier(state: PoState) -> str | None:
+    plan = state.plan(state.revision) if state.plans else None
+    return plan.supplier.id if plan else None
 
 
 def settle(
@@ -235,10 +253,20 @@ def transitions(
 
 
 def next_check(
-    state: PoState, sla: SlaPolicy, clock: datetime, due: Sequence[Deadline] | None = None
+    state: PoState,
+    sla: SlaPolicy,
+    clock: datetime,
+    due: Sequence[Deadline] | None = None,
+    current: Iterable[Alert] = (),
 ) -> datetime | None:
-    """The earliest time after `clock` at which the alerts change with no new fact."""
+    """The earliest time after `clock` at which the alerts change with no new fact: a
+    deadline passing or turning critical, a closing fact dated after `clock`, or an open
+    alert of `current` reaching its next escalation step."""
     times: list[datetime] = []
+    steps = sla.escalation_steps(_supplier(state))
+    for alert in current:
+        if alert.resolved_at is None:
+            times.extend(t for step in steps if (t := alert.raised_at + step) > clock)
     for deadline in deadlines(state, sla) if due is None else due:
         closed = deadline.closed_at
         for at in (deadline.due, deadline.critical_at()):
@@ -284,7 +312,14 @@ def evaluate(
     publish = []
     for transition, alert in transitions(before, after):
         episode = episodes[alert.alert_id]
-        publish.append(
-            (transition, alert, f"{transition}#{episode}" if episode > 1 else transition)
-        )
+        publish.append((transition, alert, ledger_label(transition, alert, episode)))
     return Evaluation(after, changed, publish)
+
+
+def ledger_label(transition: Transition, alert: Alert, episode: int) -> str:
+    """The publication ledger's name of a transition: `raised`, `escalated` (to level 2),
+    `escalated@3` and up, `resolved`; `#2` and up for a later episode of the alert."""
+    label: str = transition
+    if transition == "escalated" and alert.escalation_level > 2:
+        label += f"@{alert.escalation_level}"
+    return f"{label}#{episode}" if episode > 1 else label

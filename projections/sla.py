@@ -3,6 +3,7 @@
 Example policy file (every key optional; these are the defaults):
 
     acknowledgment_hours = 48
+    escalation_hours = []          # e.g. [24, 72]: see below
 
     [delivery_minutes]
     cxml = 15
@@ -15,6 +16,7 @@ Example policy file (every key optional; these are the defaults):
     [suppliers.SUP-ACME]           # per-supplier overrides
     acknowledgment_hours = 24
     delivery_minutes = { email = 30 }
+    escalation_hours = [8, 24]
 
     [recipients.sup-f06-edi]       # per-recipient (trading partner) expectations
     acknowledgment_hours = 12      # 855/ORDRSP/Confirmation within; omit: as above
@@ -27,6 +29,13 @@ CONTRL: `po.received`) within that many minutes of the send, the alert kind
 `receipt_overdue` (docs/contract.md §5); without it no receipt is awaited. The trading
 partners file (POTRACK_PARTNERS_FILE) gives recipient expectations too: they are merged
 in with `SlaPolicy.with_recipients`, where this file's keys win, key by key.
+
+Escalation (docs/contract.md §5 `escalation_level`): an alert is raised at level 1; an
+overdue alert steps to level 2 when it turns critical (twice overdue); and every alert that
+is still open `escalation_hours[i]` hours after it was raised steps up one more level per
+entry (the supplier's list replaces the policy's). Each step is published as
+`po.alert.raised` with the higher level; notification rules route levels with
+`min_escalation`.
 
 Every window is positive, finite and at most ten years. Pure:
 `services.settings.Settings.sla_policy` reads the file.
@@ -61,6 +70,7 @@ class SupplierPolicy(BaseModel):
 
     acknowledgment_hours: Hours | None = None
     delivery_minutes: dict[Channel, Minutes] = Field(default_factory=dict)
+    escalation_hours: list[Hours] | None = None
 
 
 class RecipientPolicy(BaseModel):
@@ -83,8 +93,22 @@ class SlaPolicy(BaseModel):
     delivery_minutes: dict[Channel, Minutes] = Field(
         default_factory=lambda: dict(DEFAULT_DELIVERY_MINUTES)
     )
+    escalation_hours: list[Hours] = Field(
+        default_factory=list,
+        description="An open alert steps up one escalation level at each of these many hours "
+        "after it was raised.",
+    )
     suppliers: dict[str, SupplierPolicy] = Field(default_factory=dict)
     recipients: dict[str, RecipientPolicy] = Field(default_factory=dict)
+
+    def escalation_steps(self, supplier_id: str | None) -> list[timedelta]:
+        """How long after an alert was raised it steps up each further level, ascending:
+        the supplier's `escalation_hours`, else the policy's."""
+        own = self.suppliers.get(supplier_id or "")
+        hours = own.escalation_hours if own and own.escalation_hours is not None else None
+        return sorted(
+            timedelta(hours=h) for h in (self.escalation_hours if hours is None else hours)
+        )
 
     def delivery_window(self, supplier_id: str | None, channel: Channel) -> timedelta:
         """The supplier's window for the channel, else the policy's, else the default."""

@@ -6,6 +6,11 @@ EVENTS_INGESTED = Counter("potrack_events_ingested_total", "Accepted events reco
 DUPLICATES = Counter("potrack_duplicate_events_total", "Events dropped as duplicates")
 DEAD_LETTERS = Counter("potrack_dead_letters_total", "Messages sent to the dead-letter topic")
 INGEST_BATCHES = Counter("potrack_ingest_batches_total", "Ingest store transactions")
+WATERMARK = Gauge(
+    "potrack_ingest_watermark_seconds",
+    "The last ingest watermark this process recorded (Unix time): every inbound record"
+    " published before it is in the store",
+)
 PROJECTION_LAG = Gauge(
     "potrack_projection_lag_events", "Notifications not yet applied", ["projection"]
 )

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
         0.2, gt=0, description="How often an idle projection looks for new notifications."
     )
     alert_clock_seconds: float = Field(
-        5.0, gt=0, description="How often the live alert clock checks deadlines."
+        2.0,
+        gt=0,
+        description="The clock period: how often ingest records the ingest watermark "
+        "(docs/contract.md §5), at which alerts are raised and resolved; a live deadline is "
+        "judged within about one period of passing.",
     )
     partners_file: Path | None = Field(
         None,

@@ -21,9 +21,9 @@ from services.logging import get_logger
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from services.workers.alert_clock import AlertClock
 from services.workers.outbox import OutboxPublisher
 from services.workers.projection_loop import run_projections
+from services.workers.watermark import WatermarkFollower
 
 log = get_logger(__name__)
 
@@ -64,7 +64,7 @@ def runners(
 
 
 class Projections:
-    """Projection workers plus the outbox publisher (and the alert clock when alerts run)."""
+    """Projection workers plus the outbox publisher (and the watermark follower when alerts run)."""
 
     def __init__(self, settings: Settings, store: EventStore, db: ViewDB, names: list[str] | None):
         self.settings = settings
@@ -78,8 +78,10 @@ class Projections:
         ]
         for runner in self.runners:
             if isinstance(runner.projection, AlertsProjection):
-                clock = AlertClock(runner.projection, self.db, self.settings.alert_clock_seconds)
-                tasks.append(clock.run(stop))
+                follower = WatermarkFollower(
+                    runner.projection, self.db, self.settings.projection_poll_seconds
+                )
+                tasks.append(follower.run(stop))
         await asyncio.gather(*tasks)
 
 

@@ -310,3 +310,14 @@ def view_of(
     if as_of is None:
         return render(fold(po, chosen))
     return view_as_of(po, chosen, as_of, sla or SlaPolicy()) or render(fold(po, []))
+
+
+def ingest_watermark(db: Any, newest: int, at: datetime) -> None:
+    """Record what ingest would after reading its one partition to the end at `at`: a
+    watermark at notification `newest` (`projections.tables.watermarks`)."""
+    from projections.tables import ddl, watermarks
+
+    with db.transaction() as tx:
+        ddl.create_all(tx, db.postgres)
+        partition = {("po.distribution.v1", 0): at}
+        watermarks.record(tx, partition, partition, lambda: newest)

@@ -1,10 +1,11 @@
-"""The alerts table and the alerts projection's own state: due checks, the recorded clock,
-the publication ledger and the cursor. Every read of alerts (API, dashboard) is here."""
+"""The alerts table and the alerts projection's own state: due checks, the publication
+ledger and the cursor (the last watermark judged). Every read of alerts (API, dashboard)
+is here; the watermarks themselves are `projections.tables.watermarks`."""
 
 import base64
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.overdue import OVERDUE_KINDS
@@ -12,7 +13,9 @@ from projections.tables import Tx, chunks, instant, instant_text, marks
 from schemas.views import Alert, dump
 
 Cursor = str | None
-Tick = tuple[int, int, datetime]  # seq, projection position, clock time
+# The next check of a PO with facts not judged yet: before any time, so the next watermark
+# judges it whatever its time.
+PENDING = instant_text(datetime.min.replace(tzinfo=UTC))
 _COLUMNS: tuple[str, ...] = ("alert_id", "po_number", "revision", "recipient", "kind")
 _COLUMNS += ("severity", "supplier_id", "due_at", "raised_at", "resolved_at", "escalation_level")
 _UPSERT = f"INSERT INTO alerts ({', '.join(_COLUMNS)}, episode, alert) VALUES ({'?, ' * 12}?)"
@@ -25,7 +28,7 @@ OPEN_OVERDUE = (
 
 
 def reset(tx: Tx) -> None:
-    """Forget derived alerts; the recorded clock and the ledger stay (inputs and outputs)."""
+    """Forget derived alerts; the watermarks and the ledger stay (inputs and outputs)."""
     tx.execute("DELETE FROM alerts")
     tx.execute("DELETE FROM alerts_due")
     tx.execute("UPDATE alerts_cursor SET applied_seq = 0, clock = NULL WHERE id = 1")
@@ -40,11 +43,32 @@ def of_po(tx: Tx, po_number: str) -> dict[str, tuple[Alert, int]]:
     return {r["alert_id"]: (Alert.model_validate_json(r["alert"]), int(r["episode"])) for r in rows}
 
 
+def of_pos(tx: Tx, po_numbers: Sequence[str]) -> dict[str, dict[str, tuple[Alert, int]]]:
+    """`of_po` for many POs: one query per chunk; POs without alerts are absent."""
+    found: dict[str, dict[str, tuple[Alert, int]]] = {}
+    for part in chunks(po_numbers):
+        sql = "SELECT alert_id, po_number, episode, alert FROM alerts"
+        sql += f" WHERE po_number IN ({marks(part)})"
+        for r in tx.all(sql, part):
+            alert = Alert.model_validate_json(r["alert"])
+            found.setdefault(r["po_number"], {})[r["alert_id"]] = (alert, int(r["episode"]))
+    return found
+
+
 def store(tx: Tx, alert: Alert, episode: int) -> None:
     """Upsert one alert."""
+    store_many(tx, [(alert, episode)])
+
+
+def store_many(tx: Tx, rows: Sequence[tuple[Alert, int]]) -> None:
+    """Upsert (alert, episode) pairs with one executemany."""
+    tx.executemany(_UPSERT, [_row(alert, episode) for alert, episode in rows])
+
+
+def _row(alert: Alert, episode: int) -> tuple[Any, ...]:
     values = [getattr(alert, column) for column in _COLUMNS]
     values = [instant_text(v) if isinstance(v, datetime) else v for v in values]
-    tx.execute(_UPSERT, (*values, episode, json.dumps(dump(alert), separators=(",", ":"))))
+    return (*values, episode, json.dumps(dump(alert), separators=(",", ":")))
 
 
 def overdue_pos(tx: Tx, po_numbers: Sequence[str]) -> set[str]:
@@ -89,6 +113,18 @@ def _decode(cursor: str) -> tuple[str, str]:
         raise ValueError(f"not a cursor of this listing: {cursor!r}") from exc
 
 
+def resolved(tx: Tx, alert_ids: Sequence[str]) -> set[str]:
+    """Those of `alert_ids` that are resolved now (one query per chunk; an id the table does
+    not hold, e.g. during a rebuild, is not among them)."""
+    found: set[str] = set()
+    for part in chunks(alert_ids):
+        sql = "SELECT alert_id FROM alerts WHERE resolved_at IS NOT NULL"
+        found |= {
+            str(r["alert_id"]) for r in tx.all(f"{sql} AND alert_id IN ({marks(part)})", part)
+        }
+    return found
+
+
 def open_count(tx: Tx) -> int:
     """How many alerts are open."""
     row = tx.one("SELECT COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL")
@@ -112,30 +148,43 @@ def latest_overdue(tx: Tx, limit: int) -> list[str]:
     return [str(r["po_number"]) for r in rows]
 
 
-# --- due checks, recorded clock, ledger, cursor ----------------------------------------------
+# --- due checks, ledger, cursor -------------------------------------------------------------
 
 
 def due(tx: Tx, at: datetime) -> list[str]:
-    """POs whose next check is at or before `at`."""
+    """POs whose next check is at or before `at` (and those with facts not judged yet)."""
     rows = tx.all("SELECT po_number FROM alerts_due WHERE next_check <= ?", (instant_text(at),))
     return [str(r["po_number"]) for r in rows]
 
 
-def set_next_check(tx: Tx, po_number: str, at: datetime | None) -> None:
-    """When the PO's alerts change next with no new fact (None: never)."""
-    tx.execute("DELETE FROM alerts_due WHERE po_number = ?", (po_number,))
-    if at is not None:
-        sql = "INSERT INTO alerts_due (po_number, next_check) VALUES (?, ?)"
-        tx.execute(sql, (po_number, instant_text(at)))
+def set_next_checks(tx: Tx, checks: Sequence[tuple[str, datetime | None]]) -> None:
+    """When each PO's alerts change next with no new fact (None: never)."""
+    _delete_checks(tx, [po for po, _ in checks])
+    tx.executemany(
+        "INSERT INTO alerts_due (po_number, next_check) VALUES (?, ?)",
+        [(po, instant_text(at)) for po, at in checks if at is not None],
+    )
+
+
+def set_pending(tx: Tx, po_numbers: Sequence[str]) -> None:
+    """Mark POs with facts not judged yet: the next watermark judges them."""
+    _delete_checks(tx, po_numbers)
+    sql = "INSERT INTO alerts_due (po_number, next_check) VALUES (?, ?)"
+    tx.executemany(sql, [(po, PENDING) for po in po_numbers])
+
+
+def _delete_checks(tx: Tx, po_numbers: Sequence[str]) -> None:
+    for part in chunks(po_numbers):
+        tx.execute(f"DELETE FROM alerts_due WHERE po_number IN ({marks(part)})", part)
 
 
 def lock(tx: Tx) -> None:
-    """Serialize batches and ticks (a row lock on PostgreSQL; SQLite locks it all)."""
+    """Serialize batches and watermarks (a row lock on PostgreSQL; SQLite locks it all)."""
     tx.execute("UPDATE alerts_cursor SET id = id WHERE id = 1")
 
 
 def cursor(tx: Tx) -> tuple[int, datetime | None]:
-    """The last recorded tick applied and the clock."""
+    """The seq of the last watermark judged and its time."""
     row = tx.all("SELECT applied_seq, clock FROM alerts_cursor WHERE id = 1")[0]
     return int(row["applied_seq"]), instant(row["clock"]) if row["clock"] else None
 
@@ -143,26 +192,6 @@ def cursor(tx: Tx) -> tuple[int, datetime | None]:
 def set_cursor(tx: Tx, applied_seq: int, clock: datetime | None) -> None:
     sql = "UPDATE alerts_cursor SET applied_seq = ?, clock = ? WHERE id = 1"
     tx.execute(sql, (applied_seq, instant_text(clock) if clock else None))
-
-
-def ticks(tx: Tx, after_seq: int, upto_position: int) -> list[Tick]:
-    """Recorded ticks after `after_seq` taken at or before projection `upto_position`."""
-    sql = "SELECT seq, position, at FROM alert_clock WHERE seq > ? AND position <= ?"
-    rows = tx.all(sql + " ORDER BY seq", (after_seq, upto_position))
-    return [(int(r["seq"]), int(r["position"]), instant(r["at"])) for r in rows]
-
-
-def record_tick(tx: Tx, position: int, at: datetime) -> Tick | None:
-    """Record a tick at `position`, unless ticks were recorded past it (then None)."""
-    last = tx.all("SELECT MAX(seq) AS seq, MAX(position) AS position FROM alert_clock")[0]
-    if last["position"] is not None and int(last["position"]) > position:
-        return None
-    seq = int(last["seq"] or 0) + 1
-    tx.execute(
-        "INSERT INTO alert_clock (seq, position, at) VALUES (?, ?, ?)",
-        (seq, position, instant_text(at)),
-    )
-    return (seq, position, at)
 
 
 def note_published(tx: Tx, alert_id: str, label: str, severity: str) -> bool:

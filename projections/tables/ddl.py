@@ -41,9 +41,6 @@ ALERTS = (
     "CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (raised_at, alert_id)",
     "CREATE TABLE IF NOT EXISTS alerts_due (po_number TEXT PRIMARY KEY, next_check TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS alerts_due_by_time ON alerts_due (next_check)",
-    # Recorded ticks of the live clock, with the projection position they were taken at.
-    "CREATE TABLE IF NOT EXISTS alert_clock"
-    " (seq BIGINT PRIMARY KEY, position BIGINT NOT NULL, at TEXT NOT NULL)",
     # The publication ledger: what was published once is never published again.
     "CREATE TABLE IF NOT EXISTS alert_published (alert_id TEXT NOT NULL, transition TEXT NOT NULL,"
     " severity TEXT NOT NULL, PRIMARY KEY (alert_id, transition, severity))",
@@ -51,6 +48,24 @@ ALERTS = (
     "CREATE TABLE IF NOT EXISTS alerts_cursor (id INTEGER PRIMARY KEY,"
     " applied_seq BIGINT NOT NULL, clock TEXT)",
     "INSERT INTO alerts_cursor (id, applied_seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+)
+# The ingest watermark (docs/contract.md §5; `projections.tables.watermarks`).
+WATERMARKS = (
+    "CREATE TABLE IF NOT EXISTS ingest_caught_up (topic TEXT NOT NULL,"
+    " kafka_partition INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (topic, kafka_partition))",
+    "CREATE TABLE IF NOT EXISTS ingest_watermarks"
+    " (seq BIGINT PRIMARY KEY, position BIGINT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ingest_watermarks_by_position ON ingest_watermarks (position)",
+    "CREATE TABLE IF NOT EXISTS ingest_watermark_head (id INTEGER PRIMARY KEY)",
+    "INSERT INTO ingest_watermark_head (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+    # Before the watermark, a clock in the alerts worker recorded its ticks in alert_clock
+    # (same shape). A store written then keeps them as its first watermarks, once, so that
+    # the rebuild of its alerts replays close to what that version published.
+    "CREATE TABLE IF NOT EXISTS alert_clock"
+    " (seq BIGINT PRIMARY KEY, position BIGINT NOT NULL, at TEXT NOT NULL)",
+    "INSERT INTO ingest_watermarks (seq, position, at) SELECT seq, position, at FROM alert_clock"
+    " WHERE NOT EXISTS (SELECT 1 FROM ingest_watermarks)",
+    "DROP TABLE alert_clock",
 )
 AUDIT = (
     "CREATE TABLE IF NOT EXISTS audit ("
@@ -102,6 +117,7 @@ ALL = (
     *STATES,
     *STATUS,
     *ALERTS,
+    *WATERMARKS,
     *AUDIT,
     *COMMITMENTS,
     *PERFORMANCE,

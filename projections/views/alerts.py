@@ -1,8 +1,8 @@
-"""Alerts projection (docs/contract.md §5): alerts per PO, a recorded clock and a
-publication ledger. The live clock that records ticks is `services.workers.alert_clock`."""
+"""Alerts projection (docs/contract.md §5): alerts per PO, judged at the ingest watermark,
+with a publication ledger. Ingest records the watermarks (`projections.tables.watermarks`);
+`services.workers.watermark` applies them while no new fact comes."""
 
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +12,8 @@ from projections.fold import PoState, evolve
 from projections.overdue import is_overdue
 from projections.runner import Context
 from projections.sla import SlaPolicy
-from projections.tables import Tx, alerts, states, status
+from projections.tables import Tx, alerts, states, status, watermarks
+from projections.tables.watermarks import Watermark
 from projections.views.base import PoStateProjection
 from schemas.recorded import Fact
 from schemas.topics import OutboundType, Topic
@@ -20,24 +21,32 @@ from schemas.views import Alert, dump
 
 
 @dataclass
-class _Pass:  # one transaction's work: the clock as it moves, the PO states loaded so far
+class _Pass:  # one transaction's work: the last watermark applied, the PO states loaded
     tx: Tx
     ctx: Context
     applied_seq: int
     now: datetime | None
     states: dict[str, PoState] = field(default_factory=dict)
+    folded: set[str] = field(default_factory=set)  # POs whose state changed (to save)
+    dirty: set[str] = field(default_factory=set)  # POs with facts since the last watermark
 
 
 class AlertsProjection(PoStateProjection):
-    """Alerts of each PO from its facts and one clock that replays exactly: clock = max(ticks
-    recorded up to the current position, event times applied so far). Facts are evaluated one
-    by one, recorded ticks interleaved where they were taken: a rebuild sees the same (state,
-    clock) sequence as the live run."""
+    """Alerts of each PO, judged only at recorded ingest watermarks (contract §5).
+
+    Facts are folded into each PO's state as they come and only mark the PO for judgment;
+    at each watermark (taken at notification position p, time t) the POs marked since the
+    last one, and those whose next check is due by t, are judged on every fact up to p with
+    the clock at t. So history that arrives late together (a backfill) raises nothing for a
+    deadline it meets itself, and a rebuild meets the same watermarks at the same positions:
+    it finds the same alerts, and the publication ledger keeps it from sending any again.
+    Between watermarks facts cost a fold each; judging costs one pass per PO per watermark.
+    """
 
     name = "alerts"
-    # 2: a permanent failure voids earlier transport evidence (contract v1.1 §3): a bounce
-    # after po.delivered raises delivery_failed, and a voided delivery meets no deadline.
-    version = 2
+    # 3: judged at the ingest watermark (not at each fact against a clock that event times
+    # moved), and escalation steps from the SLA policy.
+    version = 3
     # The publication ledger, not the runner, decides what a rebuild sends: nothing sent before.
     publishes_on_replay = True
 
@@ -45,7 +54,7 @@ class AlertsProjection(PoStateProjection):
         self.sla = sla
 
     def reset(self, tx: Tx) -> None:
-        # alert_clock and alert_published survive: recorded inputs and outputs of the live run.
+        # The watermarks and alert_published survive: recorded inputs and outputs of the run.
         super().reset(tx)
         alerts.reset(tx)
 
@@ -54,76 +63,85 @@ class AlertsProjection(PoStateProjection):
         applied_seq, now = alerts.cursor(tx)
         return _Pass(tx, ctx, applied_seq, now)
 
+    def _end(self, run: _Pass) -> None:
+        states.save(run.tx, self.name, [run.states[po] for po in sorted(run.folded)])
+        alerts.set_pending(run.tx, sorted(run.dirty))  # judged at the next watermark
+        alerts.set_cursor(run.tx, run.applied_seq, run.now)
+
     def apply(self, tx: Tx, facts: Sequence[tuple[int, Fact]], ctx: Context) -> None:
         run = self._begin(tx, ctx)
-        ticks = deque(alerts.ticks(tx, run.applied_seq, facts[-1][0] if facts else 0))
-        folded: set[str] = set()
+        marks = watermarks.after(tx, run.applied_seq, facts[-1][0]) if facts else []
+        self._load(run, {fact.subject for _, fact in facts})
+        next_mark = 0
         for notification, fact in facts:
-            while ticks and ticks[0][1] < notification:
-                self._tick(run, ticks.popleft())
+            while next_mark < len(marks) and marks[next_mark].position < notification:
+                self._judge(run, marks[next_mark])
+                next_mark += 1
             po = fact.subject
-            state = run.states[po] = self._state(run, po) or PoState(po_number=po)
+            state = run.states.setdefault(po, PoState(po_number=po))
             evolve(state, fact)
-            folded.add(po)
-            # A producer's clock running ahead must not age every PO: a fact moves the clock
-            # at most to when potrack recorded it (stored, so a replay does the same).
-            self._advance(run, min(fact.time, fact.recorded_at), also=po)
-        while ticks:
-            self._tick(run, ticks.popleft())
-        states.save(tx, self.name, [run.states[po] for po in sorted(folded)])
-        alerts.set_cursor(tx, run.applied_seq, run.now)
+            run.folded.add(po)
+            run.dirty.add(po)
+        for mark in marks[next_mark:]:
+            self._judge(run, mark)
+        self._end(run)
 
-    def tick(self, tx: Tx, now: datetime, position: int, ctx: Context) -> bool:
-        """Record a tick taken at projection `position`; fire what became due. False (and
-        nothing recorded) while a rebuild is behind recorded ticks: it would land out of order.
-        The caller holds `alerts.lock` since it read `position`."""
+    def advance(self, tx: Tx, position: int, ctx: Context) -> int:
+        """Judge the watermarks recorded at or below projection `position` not judged yet
+        (the caller holds `alerts.lock` since it read `position`); how many there were."""
         run = self._begin(tx, ctx)
-        for pending in alerts.ticks(tx, run.applied_seq, position):
-            self._tick(run, pending)
-        recorded = alerts.record_tick(tx, position, now)
-        if recorded is not None:
-            self._tick(run, recorded)
-        alerts.set_cursor(tx, run.applied_seq, run.now)
-        return recorded is not None
+        marks = watermarks.after(tx, run.applied_seq, position)
+        for mark in marks:
+            self._judge(run, mark)
+        self._end(run)
+        return len(marks)
 
-    def _state(self, run: _Pass, po: str) -> PoState | None:
-        if po not in run.states and (loaded := self.load(run.tx, po)) is not None:
-            run.states[po] = loaded
-        return run.states.get(po)
+    def _load(self, run: _Pass, pos: Iterable[str]) -> None:
+        missing = sorted(set(pos) - set(run.states))
+        run.states.update(states.load(run.tx, self.name, missing))
 
-    def _tick(self, run: _Pass, tick: alerts.Tick) -> None:
-        run.applied_seq = tick[0]
-        self._advance(run, tick[2])
+    def _judge(self, run: _Pass, mark: Watermark) -> None:
+        """Every PO marked since the last watermark or due by `mark.at`, judged at it."""
+        run.applied_seq = mark.seq
+        if run.now is None or mark.at > run.now:
+            run.now = mark.at
+        due = sorted(run.dirty | set(alerts.due(run.tx, run.now)))
+        run.dirty.clear()
+        self._load(run, due)
+        stored = alerts.of_pos(run.tx, due)
+        checks: list[tuple[str, datetime | None]] = []
+        changed: list[tuple[Alert, int]] = []
+        for po in due:
+            checks.append((po, self._evaluate(run, po, run.now, stored.get(po, {}), changed)))
+        alerts.store_many(run.tx, changed)
+        alerts.set_next_checks(run.tx, checks)
 
-    def _advance(self, run: _Pass, at: datetime, also: str | None = None) -> None:
-        """Move the clock to `at` if later; evaluate the POs that became due (and `also`)."""
-        due = {also} if also else set()
-        if run.now is None or at > run.now:
-            run.now = at
-            due.update(alerts.due(run.tx, at))
-        for po in sorted(due):
-            self._evaluate(run, po, run.now)
-
-    def _evaluate(self, run: _Pass, po: str, now: datetime) -> None:
-        tx, state = run.tx, self._state(run, po)
+    def _evaluate(
+        self,
+        run: _Pass,
+        po: str,
+        now: datetime,
+        stored: dict[str, tuple[Alert, int]],
+        changed: list[tuple[Alert, int]],
+    ) -> datetime | None:
+        """Judge one PO at `now`: publish what changed and add it to `changed` (to store);
+        its next check."""
+        state = run.states.get(po)
         if state is None:
-            alerts.set_next_check(tx, po, None)
-            return
+            return None
         due = deadlines(state, self.sla)  # once, for the next check and the alerts
-        alerts.set_next_check(tx, po, next_check(state, self.sla, now, due))
-        stored = alerts.of_po(tx, po)
         result = evaluate(stored, state, self.sla, now, due)
-        for alert, episode in result.changed:
-            alerts.store(tx, alert, episode)
+        changed.extend(result.changed)
         for transition, alert, label in result.publish:
             self._publish(run, transition, alert, label)
         was = is_overdue(a for a, _ in stored.values())
         if was != (now_overdue := is_overdue(result.alerts.values())):
-            view = status.set_overdue(tx, po, now_overdue)
+            view = status.set_overdue(run.tx, po, now_overdue)
             # No view yet: the status projection reads the alerts when it writes one. Like
             # the status projection, a rebuild republishes nothing.
             if view is not None and not run.ctx.replaying:
                 run.ctx.emit(Topic.STATUS, po, OutboundType.STATUS, view)
+        return next_check(state, self.sla, now, due, result.alerts.values())
 
     def _publish(self, run: _Pass, transition: Transition, alert: Alert, label: str) -> None:
         """Emit unless the ledger has it; without publishing nothing is noted as sent."""

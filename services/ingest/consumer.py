@@ -9,6 +9,10 @@ topic (and wait for the broker), then record the accepted facts AND the next off
 every partition in one store transaction. On assignment the consumer seeks to the
 stored offsets, so a crash anywhere replays at most the uncommitted batch, which the
 store then recognises as duplicates of nothing (it was never written).
+
+Every clock period (POTRACK_ALERT_CLOCK_SECONDS) ingest also records the ingest watermark
+(docs/contract.md §5, `services.ingest.watermark`): the moment up to which it holds every
+record that was on the inbound topics, which the alerts projection judges deadlines at.
 """
 
 import asyncio
@@ -22,14 +26,17 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.structs import OffsetAndMetadata
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
+from projections.tables import Database, ddl, watermarks
 from schemas.topics import INBOUND_TOPICS, Topic
 from services import metrics
 from services.ingest.batch import fresh, split
+from services.ingest.watermark import CatchUp
 from services.kafka import ensure_topics, fit_dead_letter, producer, with_broker_retry
 from services.logging import get_logger
 from services.retry import with_retry
 from services.settings import Settings
 from services.store.events import EventStore
+from services.store.views import ViewDB
 
 log = get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -45,17 +52,28 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc,un
         self.ingest = ingest
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        pass
+        self.ingest.catch_up.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         await self.ingest.seek_to_stored(assigned)
 
 
 class Ingest:
-    def __init__(self, settings: Settings, store: EventStore, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: EventStore,
+        clock: Clock = utcnow,
+        db: Database | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
+        # Where the watermark goes: the views database (the store's own, by default).
+        self.db = db
+        self.catch_up = CatchUp()
+        self.last_checkpoint = float("-inf")  # time.monotonic() of the last checkpoint
+        self.watermark: watermarks.Watermark | None = None
         self.group = settings.consumer_group
         self.topics = [settings.topic(t) for t in INBOUND_TOPICS]
         self.deadletter_topic = settings.topic(Topic.DEADLETTER)
@@ -122,17 +140,27 @@ class Ingest:
             group=self.group,
             store=self.store.url.split("@")[-1],
         )
+        own_db = self.db is None
+        if self.db is None:
+            self.db = await self._store_call(ViewDB, self.store.url)
+        await self._store_call(self._create_tables)
         try:
             while not stop.is_set():
+                # Idle, wake up for the next checkpoint rather than a whole poll later.
+                due = self.last_checkpoint + self.settings.alert_clock_seconds - time.monotonic()
+                wait_ms = min(float(self.settings.poll_timeout_ms), max(1.0, due * 1000))
                 records = await self.consumer.getmany(
-                    timeout_ms=self.settings.poll_timeout_ms,
+                    timeout_ms=int(wait_ms),
                     max_records=self.settings.batch_max_records,
                 )
                 if records:
                     await self._process(records, dead_producer)
+                await self._record_watermark()
         finally:
             await self.consumer.stop()
             await dead_producer.stop()
+            if own_db and isinstance(self.db, ViewDB):
+                self.db.close()
             log.info("ingest stopped", recorded=self.recorded)
 
     async def _process(
@@ -180,6 +208,50 @@ class Ingest:
             partitions=sorted(f"{t}:{p}@{o}" for (t, p), o in batch.positions.items()),
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    async def _record_watermark(self) -> None:
+        """Once per clock period: a checkpoint of the assigned partitions' end offsets, then
+        the partitions whose recorded positions reached one are caught up and the
+        watermark moves (`projections.tables.watermarks.record`). A failure is logged and
+        the next period tries again: a late watermark only delays alerts."""
+        assert self.consumer is not None
+        if time.monotonic() - self.last_checkpoint < self.settings.alert_clock_seconds:
+            return
+        self.last_checkpoint = time.monotonic()
+        assigned = list(self.consumer.assignment())
+        if not assigned:
+            return
+        try:
+            at = self.clock()  # before asking: whatever was appended before it lies below
+            ends = await self.consumer.end_offsets(assigned)
+            self.catch_up.checkpoint(at, ends)
+            reached = self.catch_up.reached(self.expected)
+            if not reached:
+                return
+            known = {topic: self.consumer.partitions_for_topic(topic) for topic in self.topics}
+            if not all(known.values()):
+                return  # a topic whose partitions are unknown yet: nothing can be claimed
+            every = {(topic, p) for topic, partitions in known.items() for p in partitions}
+            caught_up = {(tp.topic, tp.partition): t for tp, t in reached.items()}
+            mark = await self._store_call(self._write_watermark, caught_up, every)
+        except Exception as exc:
+            log.warning("watermark not recorded", error=str(exc))
+            return
+        if mark is not None:
+            self.watermark = mark
+            metrics.WATERMARK.set(mark.at.timestamp())
+
+    def _create_tables(self) -> None:
+        assert self.db is not None
+        with self.db.transaction() as tx:
+            ddl.create_all(tx, self.db.postgres)
+
+    def _write_watermark(
+        self, caught_up: dict[watermarks.Partition, datetime], every: set[watermarks.Partition]
+    ) -> watermarks.Watermark | None:
+        assert self.db is not None
+        with self.db.transaction() as tx:
+            return watermarks.record(tx, caught_up, every, self.store.max_notification_id)
 
     async def _dead_letter(
         self, dead: list[tuple[ConsumerRecord, str]], dead_producer: AIOKafkaProducer

@@ -1,1 +1,1 @@
-"""Background workers: the projection loop, the alert clock and the outbox publisher."""
+"""Background workers: the projection loop, the watermark follower and the outbox publisher."""

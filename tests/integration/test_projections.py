@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from projections.tables import alerts, watermarks
 from projections.views import PROJECTION_NAMES
 from schemas.topics import Topic
 from services.kafka import ensure_topics
@@ -40,14 +41,31 @@ def caught_up(url: str) -> bool:
         with db.read() as tx:
             rows = tx.all("SELECT name, position FROM projection_positions")
             outbox = tx.one("SELECT COUNT(*) AS n FROM outbox")
+            mark = watermarks.latest(tx)
+            judged = alerts.cursor(tx)[0]
         positions = {r["name"]: int(r["position"]) for r in rows}
         done = all(positions.get(name) == head for name in PROJECTION_NAMES)
+        # ... and the alerts judged at a watermark taken after ingest had everything.
+        done = done and mark is not None and mark.position == head and judged == mark.seq
         return head > 0 and done and outbox is not None and int(outbox["n"]) == 0
     except Exception:
         return False
     finally:
         db.close()
         store.close()
+
+
+def watermarked(url: str, events: int) -> bool:
+    """The store holds `events` notifications and ingest recorded a watermark after them."""
+    db = ViewDB(url)
+    try:
+        with db.read() as tx:
+            mark = watermarks.latest(tx)
+        return mark is not None and mark.position >= events
+    except Exception:
+        return False
+    finally:
+        db.close()
 
 
 def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
@@ -130,9 +148,7 @@ async def test_sigkilled_projection_workers_leave_views_identical_to_a_full_rebu
     )
     log = tmp_path / "potrack.log"
     with potrack(["ingest"], env, log):
-        await asyncio.to_thread(
-            wait_for, lambda: EventStore(store_url).max_notification_id() >= distinct, 120, 0.5
-        )
+        await asyncio.to_thread(wait_for, lambda: watermarked(store_url, distinct), 120, 0.5)
     for delay in (1.5, 2.5, 3.5):
         with potrack(["project"], env, log) as proc:
             await asyncio.sleep(delay)

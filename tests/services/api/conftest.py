@@ -16,6 +16,7 @@ from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
 from services.wiring import build_projections
+from tests.factories import ingest_watermark
 
 CLOSED_KAFKA = "127.0.0.1:1"  # nothing listens there: /ready must say Kafka failed
 
@@ -38,7 +39,12 @@ class World:
             pass
 
     def given(self, *facts: Fact) -> "World":
+        """Record facts and, as ingest would once it caught up, a watermark at the newest
+        of their times; then project."""
         self.record(*facts)
+        if facts:
+            at = max(min(f.time, f.recorded_at) for f in facts)
+            ingest_watermark(self.db, self.store.max_notification_id(), at)
         self.project()
         return self
 
