@@ -79,14 +79,23 @@ bench: venv pg-check kafka-up
 RUN_RATE ?= 20
 # The simulated suppliers' trading partners, so the gateway knows who sends documents.
 SIM_PARTNERS := .cache/simulated-partners.toml
+SIM_NOTIFY := .cache/simulated-notify.toml
+MAIL_PORT ?= 2525
+MAIL_DIR := .cache/mail
 run: venv kafka-up
 	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
+	@$(BIN)/potrack simulate --write-notify $(SIM_NOTIFY) --mail-port $(MAIL_PORT)
 	@echo "potrack: back-filling 30 days of history..."
 	@export POTRACK_KAFKA_BOOTSTRAP_SERVERS=$${POTRACK_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(KAFKA_PORT)}; \
 	  $(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30 && \
 	  { $(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
-	  trap 'kill $$sim 2>/dev/null' EXIT; \
-	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) $(BIN)/potrack run; }
+	  mkdir -p $(MAIL_DIR)/new $(MAIL_DIR)/cur $(MAIL_DIR)/tmp; \
+	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_PORT) \
+	    -c aiosmtpd.handlers.Mailbox $(MAIL_DIR) >> .cache/mail-sink.log 2>&1 & sink=$$!; \
+	  trap 'kill $$sim $$sink 2>/dev/null' EXIT; \
+	  echo "potrack: notifications go to a local mail sink on 127.0.0.1:$(MAIL_PORT);" \
+	    "each message is a file in $(MAIL_DIR)/new/"; \
+	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) POTRACK_NOTIFY_FILE=$(SIM_NOTIFY) $(BIN)/potrack run; }
 
 clean: kafka-down
 	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

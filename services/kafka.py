@@ -2,12 +2,16 @@
 
 import asyncio
 import contextlib
+import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
 
 from schemas.topics import COMPACTED_TOPICS, Topic
 from services.retry import with_retry
@@ -105,3 +109,70 @@ async def broker_answers(settings: Settings, timeout: float = 3.0) -> bool:
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
+
+
+async def tolerant_batch_parser(
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
+) -> Any:
+    """FastStream's batch parser (pass as `parser=`), minus its one way to fail: it decodes
+    every header as UTF-8, and one stray byte (a connector's Latin-1 file name) would fail
+    the whole batch before the handler sees it. It gets copies whose headers are decoded with
+    replacement characters; the handler reads the original records (`raw_message`), so
+    dead letters keep their headers byte for byte."""
+    safe = tuple(
+        dataclasses.replace(
+            r, headers=[(k, bytes(v).decode("utf-8", "replace").encode()) for k, v in r.headers]
+        )
+        for r in records
+    )
+    message = await original(safe)
+    message.raw_message = records
+    return message
+
+
+async def raw_batch_decoder(message: Any, original: Any) -> list[bytes]:
+    """The records' values as they are: FastStream would decode a body by its content
+    type (a non-UTF-8 text/xml would fail the batch); the handlers decode themselves."""
+    return [bytes(r.value or b"") for r in message.raw_message]
+
+
+def faststream_logger(name: str) -> logging.Logger:
+    """The logger to give a KafkaBroker: FastStream's own lines only for what goes wrong
+    in it (ours are structured)."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
+def records_of(message: Any) -> list[ConsumerRecord[Any, Any]]:
+    """The Kafka records of a FastStream batch message (one record when not a batch)."""
+    records = message.raw_message
+    return [records] if isinstance(records, ConsumerRecord) else list(records)
+
+
+def subscribe_batches(
+    broker: KafkaBroker,
+    topic: str,
+    group: str,
+    handler: Callable[..., Awaitable[None]],
+    *,
+    max_records: int,
+    **options: Any,
+) -> None:
+    """Subscribe `handler` to `topic` in consumer group `group`, in batches of at most
+    `max_records`, from the earliest offset when the group is new. Never FastStream's
+    default ack policy (auto-commit: at most once): NACK_ON_ERROR seeks back on any error,
+    so no offset is committed past an unprocessed record. A header that is not UTF-8 does
+    not fail the batch; the handler reads the records as they are (`records_of`)."""
+    broker.subscriber(
+        topic,
+        group_id=group,
+        batch=True,
+        max_records=max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=tolerant_batch_parser,
+        decoder=raw_batch_decoder,
+        **options,
+    )(handler)

@@ -29,3 +29,18 @@ DOCUMENTS = Counter(
 DOCUMENTS_PENDING = Gauge(
     "potrack_documents_pending", "Documents waiting for the po.sent they answer"
 )
+NOTIFICATIONS = Counter(
+    "potrack_notifications_total",
+    "Alert transitions handled by the notifier, per target: sent, failed (a send that failed),"
+    " skipped (a named target without an email address), dropped (its target left the rules),"
+    " and records that are no alert (unreadable)",
+    ["outcome"],
+)
+NOTIFY_FAILING = Gauge(
+    "potrack_notify_target_failures",
+    "Consecutive failed sends of each notification target now failing (its URL, secrets masked)",
+    ["target"],
+)
+NOTIFY_QUEUED = Gauge(
+    "potrack_notify_queued", "Alert transitions (per target) waiting in the notification queue"
+)

@@ -1,10 +1,15 @@
 """Process plumbing: run async services until SIGTERM/SIGINT, then let them finish cleanly."""
 
 import asyncio
+import contextlib
 import gc
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from services.logging import get_logger
+
+log = get_logger(__name__)
 
 Service = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -36,3 +41,17 @@ async def run_until_signalled(*services: Service) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+async def periodically(
+    stop: asyncio.Event, every: float, step: Callable[[], Awaitable[object]], failed: str
+) -> None:
+    """Await `step()` every `every` seconds until `stop`. An error is logged as `failed`
+    and the next round tries again (a database away for a moment)."""
+    while not stop.is_set():
+        try:
+            await step()
+        except Exception as exc:
+            log.error(failed, error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

@@ -76,6 +76,25 @@ class Settings(BaseSettings):
         description="Largest B2B document accepted (bytes); larger ones are dead-lettered "
         "(POST /b2b/cxml answers 413).",
     )
+    notify_file: Path | None = Field(
+        None,
+        description="Notification rules (TOML): which alert transitions go to whom (Apprise "
+        "URLs, the PO's buyer, reminders to the supplier), and the [mail] server; without it "
+        "the notifier routes nothing (and still consumes the alerts).",
+    )
+    notify_group: str = Field("potrack-notify", description="Kafka consumer group of the notifier.")
+    notify_lease_seconds: float = Field(
+        120,
+        gt=0,
+        description="How long a notifier process holds a target while it sends to it (one "
+        "send times out after half of it, at most 30 s); after a crash, another process (or "
+        "the restarted one) sends that target's queue once the lease has run out.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL of the dashboard in links sent to people (the PO page is "
+        "{public_url}/ui/po/{po}); default http://{api_host}:{api_port}.",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="Log rendering; auto means JSON unless stderr is a terminal."
     )
@@ -100,6 +119,10 @@ class Settings(BaseSettings):
         """The trading partners of `partners_file` (none when unset); ValueError with one
         line when the file cannot be read or is not valid."""
         return load_partners(self.partners_file)
+
+    def public_base(self) -> str:
+        """The base of links to the dashboard (`public_url`, else the API's address)."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     def topic(self, name: str) -> str:
         """The real Kafka topic name of a contract topic."""

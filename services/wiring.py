@@ -18,6 +18,8 @@ from projections.views.sent import SentProjection
 from projections.views.status import StatusProjection
 from services.api.app import create_app
 from services.logging import get_logger
+from services.notify.rules import load_rules
+from services.notify.service import Notifier
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
@@ -83,6 +85,12 @@ class Projections:
                 )
                 tasks.append(follower.run(stop))
         await asyncio.gather(*tasks)
+
+
+def notifier(settings: Settings, store: EventStore, db: ViewDB) -> Notifier:
+    """The notifier with the rules of POTRACK_NOTIFY_FILE (none: it routes nothing);
+    ValueError with one line for a bad rules file."""
+    return Notifier(settings, store, db, load_rules(settings.notify_file))
 
 
 class Api:

@@ -6,6 +6,7 @@ table or index goes here; a projection whose rows change meaning or shape raises
 """
 
 from projections.tables import Tx
+from projections.tables.notifications import DDL as NOTIFY
 
 # The projections that keep a folded PoState per PO, each in its own `<name>_po_state`.
 STATE_PROJECTIONS = ("status", "alerts", "performance", "commitments")
@@ -123,6 +124,7 @@ ALL = (
     *PERFORMANCE,
     *SENT,
     *GATEWAY,
+    *NOTIFY,  # potrack notify: queue, ledger, targets
 )
 # Any constant: serializes concurrent set-ups (PostgreSQL's CREATE ... IF NOT EXISTS can
 # still collide on its catalog when two processes run it at the same moment).

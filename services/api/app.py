@@ -22,6 +22,7 @@ from services.api.routes import (
     dashboard,
     health,
     metrics,
+    notifications,
     pos,
     suppliers,
 )
@@ -94,7 +95,7 @@ def create_app(
     app.add_middleware(LatencyMiddleware)
     app.include_router(health.router)
     guarded = [Depends(require_token)]
-    for module in (pos, audit, commitments, alerts, suppliers, metrics):
+    for module in (pos, audit, notifications, commitments, alerts, suppliers, metrics):
         app.include_router(module.router, dependencies=guarded)
     app.include_router(dashboard.router)
     app.include_router(b2b.router)  # its own credential: the partner's cXML shared secret

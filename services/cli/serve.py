@@ -10,11 +10,13 @@ from services.cli.common import (
     app,
     check_names,
     err,
+    fail,
     open_store,
     open_views,
     settings,
     sla_policy,
 )
+from services.settings import Settings
 
 
 @app.command()
@@ -74,9 +76,39 @@ def api() -> None:
 
 
 @app.command()
+def notify() -> None:
+    """Deliver alerts (po.alerts.v1) to people by the rules of POTRACK_NOTIFY_FILE: email,
+    chat and webhooks through Apprise, reminders to suppliers, until SIGTERM.
+
+    Example: POTRACK_NOTIFY_FILE=notify.toml potrack notify
+    """
+    from services.runtime import run_until_signalled
+    from services.wiring import notifier
+
+    s = settings()
+    notify_rules(s)  # a bad rules file is one line, before anything starts
+    store, db = open_store(s), open_views(s)
+    try:
+        asyncio.run(run_until_signalled(notifier(s, store, db).run))
+    finally:
+        store.close()
+        db.close()
+
+
+def notify_rules(s: Settings) -> None:
+    """Exit 2 with one line when the notification rules file cannot be used."""
+    from services.notify.rules import load_rules
+
+    try:
+        load_rules(s.notify_file)
+    except ValueError as exc:
+        fail(str(exc), 2)
+
+
+@app.command()
 def run() -> None:
-    """Everything in one process: ingest, the B2B gateway, all projections, the alert
-    clock and the API.
+    """Everything in one process: ingest (and its watermark), the B2B gateway, all
+    projections, the notifier and the API.
 
     Example: potrack run   (then open http://127.0.0.1:8080/)
     """
@@ -84,16 +116,18 @@ def run() -> None:
     from services.gateway.service import Gateway
     from services.ingest.consumer import Ingest
     from services.runtime import run_until_signalled
-    from services.wiring import Api, Projections
+    from services.wiring import Api, Projections, notifier
 
     s = settings()
     sla_policy(s)  # a bad policy file is one line, before anything starts
+    notify_rules(s)
     partners = partners_of(s)
     store, db = open_store(s, cache_size=50_000), open_views(s)
     services = [
-        Ingest(s, store).run,
+        Ingest(s, store, db=db).run,
         Gateway(s, db, partners).run,
         Projections(s, store, db, None).run,
+        notifier(s, store, db).run,
         Api(s, store, db).run,
     ]
     err.print(f"potrack: dashboard on http://{s.api_host}:{s.api_port}/", highlight=False)

@@ -43,18 +43,41 @@ def simulate(
             dir_okay=False,
         ),
     ] = None,
+    write_notify: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write notification rules for the simulated buyers and suppliers (for "
+            "POTRACK_NOTIFY_FILE), mailing through a local SMTP sink on --mail-port, and exit.",
+            dir_okay=False,
+        ),
+    ] = None,
+    mail_port: Annotated[
+        int, typer.Option(help="The local mail sink's port, for --write-notify.")
+    ] = 2525,
 ) -> None:
     """Publish realistic traffic: many suppliers, bounces, retries, change orders, stale acks.
 
     Examples: potrack simulate --rate 100
     | potrack simulate --mode historical --count 50000 --rate 0
     | potrack simulate --write-partners .cache/partners.toml
+    | potrack simulate --write-notify .cache/notify.toml --mail-port 2525
     """
     from aiokafka.errors import KafkaError
 
     from services.kafka import ensure_topics, with_broker_retry
     from services.simulate.traffic import generate, publish
 
+    if write_notify is not None:
+        from services.simulate.notify import notify_toml
+
+        try:
+            text = notify_toml(mail_port)
+            write_notify.parent.mkdir(parents=True, exist_ok=True)
+            write_notify.write_text(text, encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            fail(f"cannot write the notification rules {write_notify}: {exc}", 2)
+        out.print(f"wrote {write_notify}", highlight=False)
+        return
     if write_partners is not None:
         from services.simulate.partners import partners_toml
 

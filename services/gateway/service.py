@@ -19,13 +19,9 @@ document waits for it.
 """
 
 import asyncio
-import contextlib
-import dataclasses
 import json
-import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,7 +29,6 @@ from typing import Any
 import psycopg
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from projections.tables import pending
@@ -53,11 +48,15 @@ from services.gateway.translate import (
 from services.kafka import (
     MAX_TOPIC_MESSAGE_BYTES,
     ensure_topics,
+    faststream_logger,
     fit_dead_letter,
+    records_of,
+    subscribe_batches,
     with_broker_retry,
 )
 from services.logging import get_logger
 from services.retry import with_retry
+from services.runtime import periodically
 from services.settings import Settings
 from services.store.views import ViewDB
 
@@ -67,12 +66,6 @@ INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 FIRST_RETRY = timedelta(seconds=5)
 LAST_RETRY = timedelta(minutes=10)
 Published = list["asyncio.Future[Any]"]
-
-
-def _faststream_logger() -> logging.Logger:
-    logger = logging.getLogger("potrack.gateway.faststream")
-    logger.setLevel(logging.WARNING)
-    return logger
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -94,32 +87,6 @@ def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("utf-8", "replace")
     return None
-
-
-async def _tolerant_parser(
-    records: tuple[ConsumerRecord[Any, Any], ...],
-    original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
-) -> Any:
-    """FastStream's batch parser, minus its one way to fail: it decodes every header as
-    UTF-8, and one stray byte (a connector's Latin-1 file name) would fail the whole batch
-    before the handler sees it. It gets copies whose headers are decoded with
-    replacement characters; the handler reads the original records (`raw_message`), so
-    dead letters keep their headers byte for byte."""
-    safe = tuple(
-        dataclasses.replace(
-            r, headers=[(k, bytes(v).decode("utf-8", "replace").encode()) for k, v in r.headers]
-        )
-        for r in records
-    )
-    message = await original(safe)
-    message.raw_message = records
-    return message
-
-
-async def _raw_decoder(message: Any, original: Any) -> list[bytes]:
-    """The documents' bytes as they are: FastStream would decode a body by its content
-    type (a non-UTF-8 text/xml would fail the batch); the readers decode themselves."""
-    return [bytes(r.value or b"") for r in message.raw_message]
 
 
 def incoming_of(record: ConsumerRecord[Any, Any]) -> Incoming:
@@ -146,20 +113,16 @@ class Gateway:
             settings.kafka_bootstrap_servers,
             max_request_size=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
             enable_idempotence=True,
-            # FastStream's own lines only for what goes wrong in it (ours are structured).
-            logger=_faststream_logger(),
+            logger=faststream_logger("potrack.gateway.faststream"),
         )
-        self.broker.subscriber(
+        subscribe_batches(
+            self.broker,
             self.source,
-            group_id=settings.gateway_group,
-            batch=True,
+            settings.gateway_group,
+            self._handle,
             max_records=BATCH,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
             max_partition_fetch_bytes=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
-            parser=_tolerant_parser,
-            decoder=_raw_decoder,
-        )(self._handle)
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`; a batch in hand is finished first."""
@@ -174,9 +137,7 @@ class Gateway:
             log.info("gateway stopped")
 
     async def _handle(self, msg: KafkaMessage) -> None:
-        records: Sequence[ConsumerRecord[Any, Any]] = msg.raw_message
-        if isinstance(records, ConsumerRecord):
-            records = (records,)
+        records = records_of(msg)
         started = time.perf_counter()
         # A broker or database that is away for a moment: the same batch again, with
         # backoff (its effects are idempotent); after that the error nacks the batch, so
@@ -341,13 +302,12 @@ class PendingRetry:
         self.window = timedelta(seconds=gateway.settings.correlation_window_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.step(datetime.now(UTC))
-            except Exception as exc:  # the database may be away for a moment: try again
-                log.error("retry of waiting documents failed", error=str(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.every)
+        await periodically(
+            stop,
+            self.every,
+            lambda: self.step(datetime.now(UTC)),
+            "retry of waiting documents failed",
+        )
 
     async def step(self, now: datetime) -> int:
         """Try every due document once; returns how many left the waiting list."""

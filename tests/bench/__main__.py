@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import api, gateway, ingest, projections
+from tests.bench import api, gateway, ingest, notify, projections
 from tests.bench.infra import fresh_database, fresh_sqlite, kafka_bootstrap, postgres_server
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
@@ -17,6 +17,7 @@ NAIVE_LIMIT = int(os.environ.get("BENCH_NAIVE_EVENTS", "3000"))
 LATENCY_RATE = float(os.environ.get("BENCH_LATENCY_RATE", "500"))
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "30"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "20000"))
+NOTIFICATIONS = int(os.environ.get("BENCH_NOTIFICATIONS", "2000"))
 
 
 def machine() -> str:
@@ -41,7 +42,7 @@ async def main() -> None:
         del events  # the measured consumers should not pay for the benchmark's own heap
         gc.collect()
         raw = await ingest.raw_consume(bootstrap, prefix, total)
-        ingest_rows, rebuild_rows, latency_rows = [], [], []
+        ingest_rows, rebuild_rows, latency_rows, alerts_rows = [], [], [], []
         stores: dict[str, str] = {}
         for engine, make_url in engines.items():
             naive = await ingest.naive_ingest(bootstrap, prefix, make_url(), NAIVE_LIMIT)
@@ -55,6 +56,13 @@ async def main() -> None:
             rebuilt = float(projections.in_fresh_process("status_rebuild_rate", url))  # type: ignore[arg-type]
             rebuild_rows.append(
                 f"| {engine} | {rebuilt:,.0f} | {select:,.0f} | {decoded:,.0f} | {rebuilt / select:.2f} |"
+            )
+            backfilled = float(projections.in_fresh_process("alerts_rebuild_rate", url))  # type: ignore[arg-type]
+            marks = projections.live_watermarks(url, every=40)
+            live = float(projections.in_fresh_process("alerts_rebuild_rate", url))  # type: ignore[arg-type]
+            alerts_rows.append(
+                f"| {engine} | {rebuilt:,.0f} | {backfilled:,.0f} | {live:,.0f} ({marks:,} watermarks) "
+                f"| {backfilled / rebuilt:.2f} | {live / rebuilt:.2f} |"
             )
         show(
             [
@@ -78,6 +86,20 @@ async def main() -> None:
                 *rebuild_rows,
             ]
         )
+        show(
+            [
+                f"### Alerts rebuild next to the status rebuild ({distinct} events, same store)",
+                "",
+                "back-filled = the store as ingest left it (one watermark at its end); live = one "
+                "watermark per 40 notifications, as a live run at 20 events/s with a 2 s clock "
+                "period records them (docs/contract.md §5).",
+                "",
+                "| store | status events/s | alerts back-filled events/s | alerts live events/s "
+                "| back-filled / status | live / status |",
+                "|---|---|---|---|---|---|",
+                *alerts_rows,
+            ]
+        )
         for engine, make_url in engines.items():
             lat = await projections.end_to_end_latency(
                 bootstrap, make_url(), LATENCY_RATE, LATENCY_SECONDS
@@ -96,6 +118,23 @@ async def main() -> None:
             ]
         )
         await gateway_table(bootstrap, Path(tmp))
+        rates = await asyncio.to_thread(notify.notify_rates, NOTIFICATIONS)
+        show(
+            [
+                f"### Notifier: {NOTIFICATIONS} alert transitions to a local webhook (json://)",
+                "",
+                "potrack = queue, flusher, rendering and Apprise, from queueing to the last "
+                "delivery; raw = plain HTTP POSTs of a body of the same size to the same server "
+                "(the ceiling), one connection each.",
+                "",
+                "| digest | potrack transitions/s | messages | raw POSTs/s | potrack / raw |",
+                "|---|---|---|---|---|",
+                f"| none (one message each) | {rates['one']:,.0f} | {rates['one_messages']:,.0f} "
+                f"| {rates['raw']:,.0f} | {rates['one'] / rates['raw']:.2f} |",
+                f"| 15 minutes | {rates['digest']:,.0f} | {rates['digest_messages']:,.0f} "
+                f"| {rates['raw']:,.0f} | {rates['digest'] / rates['raw']:.2f} |",
+            ]
+        )
         lat = await api.api_latency(stores["SQLite"])
         show(
             [

@@ -1,4 +1,5 @@
-"""Prometheus exposition: process metrics plus projection lag and open alerts, read on scrape."""
+"""Prometheus exposition: process metrics plus projection lag, open alerts and failing
+notification targets, read on scrape."""
 
 from typing import get_args
 
@@ -11,6 +12,7 @@ from schemas.views import AlertKind
 from services import metrics
 from services.api.deps import DBDep, StoreDep
 from services.api.problems import problems
+from services.notify import gauges as notify_gauges
 
 router = APIRouter(tags=["operations"])
 
@@ -23,6 +25,7 @@ def refresh_gauges(store: StoreDep, db: DBDep) -> None:
             metrics.PROJECTION_POSITION.labels(projection=name).set(position)
             metrics.PROJECTION_LAG.labels(projection=name).set(max(0, head - position))
         counts = alerts.open_by_kind(tx)
+        notify_gauges.refresh(tx)
     for kind in get_args(AlertKind):
         metrics.OPEN_ALERTS.labels(kind=kind).set(counts.get(kind, 0))
 

@@ -49,6 +49,28 @@
     return t.sent_at ? "sent" : "pending";
   }
 
+  // What potrack notify delivered (GET /pos/{po}/notifications): alerts to buyers and
+  // webhooks, reminders to suppliers, shown under the recipient and revision they concern.
+  function noteText(n) {
+    const supplier = n.target.startsWith("supplier ");
+    const who = supplier ? `supplier ${n.recipient || ""} (${n.target.slice(9)})` : n.target;
+    const what = n.message === "reminder" ? "reminder sent to "
+      : n.transition === "resolved" ? "resolution sent to " : "alert sent to ";
+    return what + who + ` · ${words(n.kind)}` + (n.level > 1 ? ` · level ${n.level}` : "")
+      + (n.digest > 1 ? ` · in a digest of ${n.digest}` : "");
+  }
+
+  function notesBlock(notes) {
+    if (!notes || !notes.length) return null;
+    return el("ul", { class: "notes", "data-testid": "notifications" }, notes.map((n) =>
+      el("li", { class: n.message === "reminder" ? "note note-reminder" : "note",
+        "data-testid": "notification", title: n.alert_id },
+      el("span", { class: "muted" }, time(n.sent_at) + " "), noteText(n))));
+  }
+
+  const notesOf = (notes, revision, recipient) => notes.filter(
+    (n) => n.revision === revision && n.recipient === recipient);
+
   function recipientBlock(r) {
     const reached = Math.max(-1, ...STEPS.map(([name], i) => (r[name + "_at"] ? i : -1)));
     const steps = STEPS.map(([name, label], i) => {
@@ -74,24 +96,31 @@
       el("div", { class: "recipient-head" },
         el("strong", {}, r.id), el("span", { class: "muted" }, ` ${r.kind} · ${r.channel}`),
         badge(r.status)),
-      el("ol", { class: "steps" }, steps), failure);
+      el("ol", { class: "steps" }, steps), failure, notesBlock(r.notes));
   }
 
-  function renderTimeline(view, entries) {
+  function renderTimeline(view, entries, notes) {
     const { plans, tracks } = tracksFromAudit(entries);
+    const current = view.recipients.map((r) => ({ ...r,
+      notes: notesOf(notes, view.revision, r.id) }));
     const blocks = [el("h3", {}, `Revision ${view.revision ?? "—"} (current)`),
-      ...(view.recipients.length ? view.recipients.map(recipientBlock)
+      ...(current.length ? current.map(recipientBlock)
         : [el("p", { class: "muted" }, "No distribution plan recorded yet.")])];
     const older = Object.keys(plans).map(Number).filter((n) => n !== view.revision)
       .sort((a, b) => b - a);
     for (const revision of older) {
       const rows = plans[revision].data.recipients.map((p) => {
         const t = tracks[revision + "/" + p.id] || {};
-        return recipientBlock({ ...p, ...t, status: derivedStatus(t) });
+        return recipientBlock({ ...p, ...t, status: derivedStatus(t),
+          notes: notesOf(notes, revision, p.id) });
       });
       blocks.push(el("details", { class: "older", "data-testid": "older-revision" },
         el("summary", {}, `Revision ${revision} (superseded)`), rows));
     }
+    const shown = new Set([view.revision, ...older].flatMap((rev) =>
+      (plans[rev] ? plans[rev].data.recipients : view.recipients).map((p) => rev + "/" + p.id)));
+    const others = notes.filter((n) => !shown.has(n.revision + "/" + n.recipient));
+    if (others.length) blocks.push(el("h3", {}, "Other notifications"), notesBlock(others));
     $("timeline").replaceChildren(...blocks);
   }
 
@@ -166,9 +195,10 @@
     $("download-csv").addEventListener("click", downloadCsv);
     const path = "/pos/" + encodeURIComponent(poNumber);
     try {
-      const [view, entries] = await Promise.all([api(path), api(path + "/audit")]);
+      const [view, entries, notes] = await Promise.all([api(path), api(path + "/audit"),
+        api(path + "/notifications").catch(() => [])]);
       renderHead(view);
-      renderTimeline(view, entries);
+      renderTimeline(view, entries, notes);
       renderAudit(entries);
       $("loaded-at").textContent = "loaded " + time(new Date().toISOString());
     } catch (error) {
