@@ -5,6 +5,9 @@ table or index goes here; a projection whose rows change meaning or shape raises
 `version`, and the runner rebuilds it from the first event (`projections.runner`).
 """
 
+import re
+from collections.abc import Sequence
+
 from projections.tables import Tx
 from projections.tables.notifications import DDL as NOTIFY
 
@@ -59,11 +62,11 @@ WATERMARKS = (
     "CREATE INDEX IF NOT EXISTS ingest_watermarks_by_position ON ingest_watermarks (position)",
     "CREATE TABLE IF NOT EXISTS ingest_watermark_head (id INTEGER PRIMARY KEY)",
     "INSERT INTO ingest_watermark_head (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
-    # Before the watermark, a clock in the alerts worker recorded its ticks in alert_clock
-    # (same shape). A store written then keeps them as its first watermarks, once, so that
-    # the rebuild of its alerts replays close to what that version published.
-    "CREATE TABLE IF NOT EXISTS alert_clock"
-    " (seq BIGINT PRIMARY KEY, position BIGINT NOT NULL, at TEXT NOT NULL)",
+)
+# Before the watermark, a clock in the alerts worker recorded its ticks in alert_clock
+# (same shape). A store written then keeps them as its first watermarks, once, so that the
+# rebuild of its alerts replays close to what that version published.
+_FROM_ALERT_CLOCK = (
     "INSERT INTO ingest_watermarks (seq, position, at) SELECT seq, position, at FROM alert_clock"
     " WHERE NOT EXISTS (SELECT 1 FROM ingest_watermarks)",
     "DROP TABLE alert_clock",
@@ -131,10 +134,43 @@ ALL = (
 _SETUP_LOCK = 0x706F74726B
 
 
+_NAMED = re.compile(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)")
+OBJECTS = tuple(m.group(1) for statement in ALL if (m := _NAMED.match(statement)))
+
+
 def create_all(tx: Tx, postgres: bool) -> None:
-    """Create every view table and index that is missing (idempotent, safe to race)."""
+    """Create every view table and index that is missing (idempotent, safe to race).
+
+    On PostgreSQL nothing is run when every table and index exists: `CREATE INDEX IF NOT
+    EXISTS` locks its table (SHARE) even when the index is there, and a process starting
+    next to running workers would then deadlock with them (it waits for a row a worker
+    holds, the worker for the table it locked)."""
     if postgres:
         tx.execute("SELECT pg_advisory_xact_lock(?)", (_SETUP_LOCK,))
+        if _exist(tx, OBJECTS) and not _exist(tx, ("alert_clock",)):
+            return
     serial = "BIGSERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
     for statement in ALL:
         tx.execute(statement.format(serial=serial))
+    if _has_table(tx, "alert_clock", postgres):
+        for statement in _FROM_ALERT_CLOCK:
+            tx.execute(statement)
+
+
+def _exist(tx: Tx, names: Sequence[str]) -> bool:
+    """PostgreSQL: whether every named table or index exists (in the search path)."""
+    row = tx.one(
+        f"SELECT COUNT(*) AS n FROM (VALUES {', '.join('(?)' for _ in names)}) AS v(name)"
+        " WHERE to_regclass(v.name) IS NOT NULL",
+        names,
+    )
+    return row is not None and int(row["n"]) == len(names)
+
+
+def _has_table(tx: Tx, name: str, postgres: bool) -> bool:
+    if postgres:
+        return _exist(tx, (name,))
+    return (
+        tx.one("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        is not None
+    )
