@@ -136,6 +136,9 @@ class PoState(BaseModel):
     po_number: str
     events: int = 0
     last_time: datetime | None = None
+    last_recorded_at: datetime | None = Field(
+        None, description="When potrack recorded the latest-recorded of the facts."
+    )
     approved_at: datetime | None = None
     cancelled_at: datetime | None = None
     plans: dict[int, Plan] = Field(default_factory=dict)
@@ -223,6 +226,10 @@ def evolve(state: PoState, fact: Fact) -> PoState:
     recipient (docs/contract.md §3, v1.1)."""
     state.events += 1
     state.last_time = fact.time if state.last_time is None else max(state.last_time, fact.time)
+    recorded = state.last_recorded_at
+    state.last_recorded_at = (
+        fact.recorded_at if recorded is None else max(recorded, fact.recorded_at)
+    )
     if state.seen is not None:
         insort(state.seen, seen_of(fact))  # by (time, id, source): a set, not an arrival
     payload = fact.payload

@@ -99,3 +99,14 @@ def count(tx: Tx) -> int:
     """How many documents wait."""
     row = tx.one("SELECT COUNT(*) AS n FROM gateway_pending")
     return int(row["n"]) if row else 0
+
+
+def holding(tx: Tx, topic: str, attempts_below: int) -> dict[int, datetime]:
+    """Per partition of `topic`, the earliest arrival of a document tried fewer than
+    `attempts_below` times: what the gateway's watermark claim must stay before."""
+    rows = tx.all(
+        "SELECT kafka_partition, MIN(arrived_at) AS first FROM gateway_pending"
+        " WHERE topic = ? AND attempts < ? GROUP BY kafka_partition",
+        (topic, attempts_below),
+    )
+    return {int(r["kafka_partition"]): instant(r["first"]) for r in rows}

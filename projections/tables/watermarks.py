@@ -45,12 +45,7 @@ def record(
     rows it rests on are read. None when it did not move past the last one, or when a
     partition was never caught up (then nothing can be said yet)."""
     tx.execute("UPDATE ingest_watermark_head SET id = id WHERE id = 1")  # one writer at a time
-    tx.executemany(
-        "INSERT INTO ingest_caught_up (topic, kafka_partition, at) VALUES (?, ?, ?)"
-        " ON CONFLICT (topic, kafka_partition) DO UPDATE SET at = CASE"
-        " WHEN excluded.at > ingest_caught_up.at THEN excluded.at ELSE ingest_caught_up.at END",
-        [(topic, partition, instant_text(at)) for (topic, partition), at in caught_up.items()],
-    )
+    claim(tx, caught_up)
     rows = tx.all("SELECT topic, kafka_partition, at FROM ingest_caught_up")
     known = {(str(r["topic"]), int(r["kafka_partition"])): instant(r["at"]) for r in rows}
     if not partitions or any(p not in known for p in partitions):
@@ -66,6 +61,24 @@ def record(
         (mark.seq, mark.position, instant_text(mark.at)),
     )
     return mark
+
+
+def claim(tx: Tx, caught_up: Mapping[Partition, datetime]) -> None:
+    """Note that each partition was read to its end at that time (a later claim wins; an
+    earlier one changes nothing). Ingest claims the inbound partitions; the B2B gateway
+    claims those of po.documents.v1 (`services.gateway.watermark`)."""
+    tx.executemany(
+        "INSERT INTO ingest_caught_up (topic, kafka_partition, at) VALUES (?, ?, ?)"
+        " ON CONFLICT (topic, kafka_partition) DO UPDATE SET at = CASE"
+        " WHEN excluded.at > ingest_caught_up.at THEN excluded.at ELSE ingest_caught_up.at END",
+        [(topic, partition, instant_text(at)) for (topic, partition), at in caught_up.items()],
+    )
+
+
+def claims(tx: Tx, topic: str) -> dict[int, datetime]:
+    """The caught-up time of each claimed partition of `topic`."""
+    rows = tx.all("SELECT kafka_partition, at FROM ingest_caught_up WHERE topic = ?", (topic,))
+    return {int(r["kafka_partition"]): instant(r["at"]) for r in rows}
 
 
 def latest(tx: Tx) -> Watermark | None:

@@ -37,7 +37,8 @@ class AlertsProjection(PoStateProjection):
     Facts are folded into each PO's state as they come and only mark the PO for judgment;
     at each watermark (taken at notification position p, time t) the POs marked since the
     last one, and those whose next check is due by t, are judged on every fact up to p with
-    the clock at t. So history that arrives late together (a backfill) raises nothing for a
+    the clock at t; a PO with a fact recorded after t waits for a later watermark. So
+    history that arrives late together (a backfill) raises nothing for a
     deadline it meets itself, and a rebuild meets the same watermarks at the same positions:
     it finds the same alerts, and the publication ledger keeps it from sending any again.
     Between watermarks facts cost a fold each; judging costs one pass per PO per watermark.
@@ -105,9 +106,18 @@ class AlertsProjection(PoStateProjection):
         run.applied_seq = mark.seq
         if run.now is None or mark.at > run.now:
             run.now = mark.at
-        due = sorted(run.dirty | set(alerts.due(run.tx, run.now)))
+        marked = sorted(run.dirty | set(alerts.due(run.tx, run.now)))
         run.dirty.clear()
-        self._load(run, due)
+        self._load(run, marked)
+        # A PO with a fact recorded after the watermark waits for a later one: what came
+        # with that fact (a document the gateway still translates, the rest of a back-fill)
+        # is only sure to be in once a watermark passes the time it was recorded.
+        due: list[str] = []
+        later: list[str] = []
+        for po in marked:
+            state = run.states.get(po)
+            recorded = state.last_recorded_at if state is not None else None
+            (later if recorded is not None and recorded > run.now else due).append(po)
         stored = alerts.of_pos(run.tx, due)
         checks: list[tuple[str, datetime | None]] = []
         changed: list[tuple[Alert, int]] = []
@@ -115,6 +125,7 @@ class AlertsProjection(PoStateProjection):
             checks.append((po, self._evaluate(run, po, run.now, stored.get(po, {}), changed)))
         alerts.store_many(run.tx, changed)
         alerts.set_next_checks(run.tx, checks)
+        run.dirty.update(later)
 
     def _evaluate(
         self,

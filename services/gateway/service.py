@@ -45,6 +45,7 @@ from services.gateway.translate import (
     check_size,
     translate,
 )
+from services.gateway.watermark import DocumentsWatermark
 from services.kafka import (
     MAX_TOPIC_MESSAGE_BYTES,
     ensure_topics,
@@ -130,8 +131,11 @@ class Gateway:
         await asyncio.to_thread(self.db.ensure_tables)
         await with_broker_retry("start the gateway", self.broker.start)
         log.info("gateway started", topic=self.source, partners=len(self.partners))
+        claims = DocumentsWatermark(
+            self.settings, self.db, self.source, self.settings.gateway_group
+        )
         try:
-            await PendingRetry(self).run(stop)
+            await asyncio.gather(PendingRetry(self).run(stop), claims.run(stop))
         finally:
             await self.broker.stop()
             log.info("gateway stopped")

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
@@ -77,6 +78,8 @@ class Ingest:
         self.group = settings.consumer_group
         self.topics = [settings.topic(t) for t in INBOUND_TOPICS]
         self.deadletter_topic = settings.topic(Topic.DEADLETTER)
+        self.documents_topic = settings.topic(Topic.DOCUMENTS)
+        self.admin: AIOKafkaAdminClient | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.recorded = 0
         # The next offset this process expects per partition (sought or recorded): records
@@ -132,7 +135,9 @@ class Ingest:
         )
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
         dead_producer = producer(self.settings)
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
         await with_broker_retry("start consumer", self.consumer.start)
+        await with_broker_retry("start admin client", self.admin.start)
         await with_broker_retry("start producer", dead_producer.start)
         log.info(
             "ingest started",
@@ -159,6 +164,7 @@ class Ingest:
         finally:
             await self.consumer.stop()
             await dead_producer.stop()
+            await self.admin.close()
             if own_db and isinstance(self.db, ViewDB):
                 self.db.close()
             log.info("ingest stopped", recorded=self.recorded)
@@ -222,8 +228,16 @@ class Ingest:
         if not assigned:
             return
         try:
-            at = self.clock()  # before asking: whatever was appended before it lies below
+            # The gateway's claims first (committed before `at`), then the time, then the
+            # end offsets: whatever was appended before `at` lies below them.
+            claims = await self._store_call(self._documents_claims)
+            at = self.clock()
             ends = await self.consumer.end_offsets(assigned)
+            documents = await self._documents_floor(claims)
+            if documents is False:
+                return  # documents wait on po.documents.v1 that no gateway has claimed
+            if isinstance(documents, datetime):
+                at = min(at, documents)
             self.catch_up.checkpoint(at, ends)
             reached = self.catch_up.reached(self.expected)
             if not reached:
@@ -240,6 +254,32 @@ class Ingest:
         if mark is not None:
             self.watermark = mark
             metrics.WATERMARK.set(mark.at.timestamp())
+
+    def _documents_claims(self) -> dict[int, datetime]:
+        assert self.db is not None
+        with self.db.read() as tx:
+            return watermarks.claims(tx, self.documents_topic)
+
+    async def _documents_floor(self, claims: dict[int, datetime]) -> datetime | bool | None:
+        """What documents still on po.documents.v1 allow the checkpoint (contract §5: the
+        events of a document reach the inbound topics only through the gateway): the least
+        gateway claim over the partitions that hold documents; None when none holds any
+        (no B2B traffic: nothing to wait for); False when one holds documents that no
+        gateway has claimed yet (`services.gateway.watermark`)."""
+        assert self.consumer is not None and self.admin is not None
+        described = await self.admin.describe_topics([self.documents_topic])
+        tps = [
+            TopicPartition(self.documents_topic, p["partition"])
+            for p in described[0].get("partitions", ())
+        ]
+        if not tps:
+            return None
+        ends = await self.consumer.end_offsets(tps)
+        first = await self.consumer.beginning_offsets(tps)
+        holding = [tp.partition for tp in tps if ends[tp] > first[tp]]
+        if any(p not in claims for p in holding):
+            return False
+        return min((claims[p] for p in holding), default=None)
 
     def _create_tables(self) -> None:
         assert self.db is not None

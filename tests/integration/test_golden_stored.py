@@ -74,7 +74,7 @@ def replay(url: str) -> dict[str, Any]:
         # The potrack that wrote them had no ingest watermark (docs/contract.md §5, v1.1):
         # judge them as ingest would have once it had read all of them, when its clock
         # stood at the newest time it had recorded.
-        newest = max(min(f.time, f.recorded_at) for _, f in store.iter_facts())
+        newest = max(max(f.time, f.recorded_at) for _, f in store.iter_facts())
         ingest_watermark(db, store.max_notification_id(), newest)
         for projection in build_projections(Settings(store_url=url)):
             runner = Runner(projection, store, db)

@@ -43,10 +43,14 @@ def caught_up(url: str) -> bool:
             outbox = tx.one("SELECT COUNT(*) AS n FROM outbox")
             mark = watermarks.latest(tx)
             judged = alerts.cursor(tx)[0]
+            waiting = tx.one(
+                "SELECT COUNT(*) AS n FROM alerts_due WHERE next_check = ?", (alerts.PENDING,)
+            )
         positions = {r["name"]: int(r["position"]) for r in rows}
         done = all(positions.get(name) == head for name in PROJECTION_NAMES)
         # ... and the alerts judged at a watermark taken after ingest had everything.
         done = done and mark is not None and mark.position == head and judged == mark.seq
+        done = done and waiting is not None and int(waiting["n"]) == 0  # no PO left to judge
         return head > 0 and done and outbox is not None and int(outbox["n"]) == 0
     except Exception:
         return False

@@ -127,3 +127,66 @@ def _first_seen(url: str, po: str, timeout: float) -> tuple[dict[str, Any], date
             return alert, datetime.now(UTC)
         time.sleep(0.1)
     raise AssertionError(f"no alert for {po} within {timeout} s")
+
+
+async def test_documents_on_their_way_through_the_gateway_hold_the_watermark(
+    kafka_bootstrap: str, store_url: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    """A back-filled PO whose acknowledgment is an X12 855 dated before its deadline, all
+    published at once (the 997 and 855 before the po.sent they answer): the gateway
+    translates them seconds after ingest had the CloudEvents, and no alert is raised."""
+    from services.kafka import ensure_topics
+    from services.settings import Settings
+    from tests.integration.test_gateway import (
+        PARTNERS,
+        approved,
+        document,
+        sent,
+        view,
+        x12_documents,
+    )
+
+    partners = tmp_path / "partners.toml"
+    partners.write_text(PARTNERS, encoding="utf-8")
+    env = potrack_env(
+        kafka_bootstrap,
+        store_url,
+        topic_prefix,
+        POTRACK_PARTNERS_FILE=str(partners),
+        POTRACK_GATEWAY_GROUP=f"{topic_prefix}gateway",
+        POTRACK_ALERT_CLOCK_SECONDS="1",
+    )
+    await ensure_topics(
+        Settings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)
+    )
+    message_id, docs = x12_documents()
+    await produce(
+        kafka_bootstrap,
+        [document(f"{topic_prefix}{Topic.DOCUMENTS}", d, "application/edi-x12") for d in docs]
+        + [
+            structured(f"{topic_prefix}{Topic.DISTRIBUTION}", e)
+            for e in (
+                approved("PO-X", "sup-x12", "edi", "SUP-X12"),
+                sent("PO-X", "sup-x12", "edi", message_id),
+            )
+        ],
+    )
+    log = tmp_path / "potrack.log"
+    with (
+        potrack(["ingest"], env, log),
+        potrack(["project"], env, log),
+        potrack(["gateway"], env, log),
+    ):
+
+        def acknowledged_and_judged() -> bool:
+            try:
+                found = view(store_url, "PO-X")
+            except Exception:  # no tables yet
+                return False
+            answered = found is not None and found["recipients"][0]["acknowledged_at"] is not None
+            return answered and caught_up(store_url)
+
+        await asyncio.to_thread(wait_for, acknowledged_and_judged, 120, 0.5, "PO-X judged")
+    rows, _ = alerts_and_states(store_url, parse_sla("", "default"))
+    # The 855 proposes a change (it is dated before its deadline): that alert, nothing late.
+    assert [r["kind"] for r in rows if r["po_number"] == "PO-X"] == ["changes_proposed"]

@@ -429,8 +429,12 @@ def test_voiding_any_arrival_order_with_duplicates_gives_what_the_contract_says(
     po, _ = aggregate(data.draw(arrivals(facts)))
 
     # order independence: the same view and the same folded state, whatever the arrival
+    # (but when its latest fact was recorded, which is what arrival order decides)
     assert wire(render(po.state)) == expected
-    assert po.state.model_dump(mode="json") == canonical.state.model_dump(mode="json")
+    arrival = {"last_recorded_at"}
+    assert po.state.model_dump(mode="json", exclude=arrival) == canonical.state.model_dump(
+        mode="json", exclude=arrival
+    )
     # the state says what the contract says, for every recipient and revision
     for revision in (1, 2):
         for who in ("S1", "S2", "I1"):

@@ -53,7 +53,9 @@ class World:
         self.follower = WatermarkFollower(projection, self.db, 1.0)
 
     def record(self, *facts: Fact) -> None:
-        self.store.record(list(facts), {}, "g")
+        """Record facts as a live ingest would: each when it happened."""
+        live = [f.model_copy(update={"recorded_at": f.time}) for f in facts]
+        self.store.record(live, {}, "g")
         self.catch_up()
 
     def catch_up(self) -> None:

@@ -39,12 +39,15 @@ class World:
             pass
 
     def given(self, *facts: Fact) -> "World":
-        """Record facts and, as ingest would once it caught up, a watermark at the newest
-        of their times; then project."""
-        self.record(*facts)
-        if facts:
-            at = max(min(f.time, f.recorded_at) for f in facts)
-            ingest_watermark(self.db, self.store.max_notification_id(), at)
+        """Record facts as a live run would have (each when it happened, unless recorded
+        earlier) and, as ingest would once it caught up, a watermark at the newest of those
+        times; then project."""
+        live = [f.model_copy(update={"recorded_at": min(f.time, f.recorded_at)}) for f in facts]
+        self.record(*live)
+        if live:
+            ingest_watermark(
+                self.db, self.store.max_notification_id(), max(f.recorded_at for f in live)
+            )
         self.project()
         return self
 
