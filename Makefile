@@ -85,6 +85,8 @@ MAIL_DIR := .cache/mail
 run: venv kafka-up
 	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
 	@$(BIN)/potrack simulate --write-notify $(SIM_NOTIFY) --mail-port $(MAIL_PORT)
+	@$(BIN)/python -c 'import socket; socket.create_server(("127.0.0.1", $(MAIL_PORT))).close()' \
+	  2>/dev/null || { echo "potrack: port $(MAIL_PORT) (the mail sink) is taken: free it or set MAIL_PORT" >&2; exit 2; }
 	@echo "potrack: back-filling 30 days of history..."
 	@export POTRACK_KAFKA_BOOTSTRAP_SERVERS=$${POTRACK_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(KAFKA_PORT)}; \
 	  $(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30 && \

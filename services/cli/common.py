@@ -7,6 +7,7 @@ from typing import Annotated, NoReturn
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
+from rich.markup import escape
 
 from projections.sla import SlaPolicy
 from projections.views import PROJECTION_NAMES
@@ -31,7 +32,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # The message is text, not Rich markup: "[mail]" or "[suppliers.X]" must stay visible.
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

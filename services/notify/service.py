@@ -85,6 +85,9 @@ class Notifier:
             await with_broker_retry("start the notifier", self.broker.start)
             rules = len(self.rules.rule) if self.rules else 0
             log.info("notifier started", topic=self.source, rules=rules)
+            if self.rules is not None and not rules:
+                # Offsets move on: what is consumed now is never delivered later.
+                log.warning("the rules file has no [[rule]]: alerts are consumed, none delivered")
             await stop.wait()
         finally:
             halt.set()
