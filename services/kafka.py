@@ -4,9 +4,11 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import psycopg
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
@@ -149,6 +151,11 @@ def records_of(message: Any) -> list[ConsumerRecord[Any, Any]]:
     """The Kafka records of a FastStream batch message (one record when not a batch)."""
     records = message.raw_message
     return [records] if isinstance(records, ConsumerRecord) else list(records)
+
+
+# What a batch handler retries with backoff before it nacks: the broker or the database away
+# for a moment (the subscribers' effects are idempotent, so the same batch again is safe).
+INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 
 
 def subscribe_batches(

@@ -20,15 +20,12 @@ document waits for it.
 
 import asyncio
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from projections.tables import pending
@@ -47,6 +44,7 @@ from services.gateway.translate import (
 )
 from services.gateway.watermark import DocumentsWatermark
 from services.kafka import (
+    INFRASTRUCTURE_ERRORS,
     MAX_TOPIC_MESSAGE_BYTES,
     ensure_topics,
     faststream_logger,
@@ -63,7 +61,6 @@ from services.store.views import ViewDB
 
 log = get_logger(__name__)
 BATCH = 500
-INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 FIRST_RETRY = timedelta(seconds=5)
 LAST_RETRY = timedelta(minutes=10)
 Published = list["asyncio.Future[Any]"]

@@ -73,12 +73,17 @@ class Flusher:
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
     def _lease_due(self, now: datetime) -> list[str]:
+        # Most rounds find nothing due: look (and set the gauges) in a read transaction
+        # before taking the write lock (SQLite has one for the whole file).
+        with self.db.read() as tx:
+            gauges.refresh(tx)
+            if not [t for t in notifications.due_targets(tx, now) if t not in self.tasks]:
+                return []
         with self.db.transaction() as tx:
             due = [t for t in notifications.due_targets(tx, now) if t not in self.tasks]
             leased = [
                 t for t in due if notifications.claim(tx, t, self.owner, now, now + self.lease)
             ]
-            gauges.refresh(tx)
         return leased
 
     async def _flush(self, target: str, now: datetime) -> None:

@@ -14,15 +14,12 @@ time only when the process dies between a send and the ledger write of that mess
 """
 
 import asyncio
-import sqlite3
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from projections.fold import PoState
@@ -32,6 +29,7 @@ from schemas.topics import Topic
 from schemas.views import Alert
 from services import metrics
 from services.kafka import (
+    INFRASTRUCTURE_ERRORS,
     ensure_topics,
     faststream_logger,
     records_of,
@@ -51,7 +49,6 @@ from services.store.views import ViewDB
 
 log = get_logger(__name__)
 BATCH = 500
-INFRASTRUCTURE_ERRORS = (KafkaError, OSError, sqlite3.Error, psycopg.Error)
 
 
 class Notifier:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 
 from projections.runner import Context
-from projections.tables import Database, alerts, ddl, positions
+from projections.tables import Database, alerts, ddl, positions, watermarks
 from projections.views.alerts import AlertsProjection
 from services.logging import get_logger
 
@@ -28,6 +28,12 @@ class WatermarkFollower:
 
     def follow(self) -> int:
         """Judge the pending watermarks in one transaction; how many there were."""
+        # Most calls find nothing new: look in a read transaction before taking the write
+        # lock (SQLite has one for the whole file, and the runners need it).
+        with self.db.read() as tx:
+            judged, _ = alerts.cursor(tx)
+            if not watermarks.after(tx, judged, positions.position(tx, self.projection.name), 1):
+                return 0
         with self.db.transaction() as tx:
             # Lock first: the position read must not move until the watermarks are judged.
             alerts.lock(tx)
