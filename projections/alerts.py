@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from projections.deadlines import Deadline, DeadlineKind, deadlines, delivered_at
+from projections.deviations import judged
 from projections.fold import PoState, Track
 from projections.sla import SlaPolicy
 from schemas.status import Decision, RecipientKind
@@ -26,7 +27,7 @@ SINCE: dict[DeadlineKind, str] = {
 WITHDRAWN = "withdrawn: a fact recorded late shows it never applied"
 DECISIONS: dict[Decision, tuple[AlertKind, Severity]] = {
     Decision.REJECTED: ("acknowledgment_rejected", "critical"),
-    Decision.ACCEPTED_WITH_CHANGES: ("changes_proposed", "warning"),
+    Decision.ACCEPTED_WITH_CHANGES: ("changes_proposed", "critical"),  # warning: within tolerance
 }
 
 
@@ -132,7 +133,44 @@ def _void(state: PoState, revision: int) -> datetime | None:
     return _earliest(state.cancelled_at, min(later) if later else None)
 
 
-def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
+def _decision_alert(
+    state: PoState,
+    revision: int,
+    recipient: str,
+    track: Track,
+    sla: SlaPolicy,
+    void: datetime | None,
+) -> Alert | None:
+    """`acknowledgment_rejected` (critical) or `changes_proposed`: `warning` when every
+    deviation is within the supplier's tolerance, else `critical`; none when the changes
+    count as accepted (`accept_within_tolerance`, `projections.deviations`)."""
+    ack = track.ack
+    if ack is None or ack.decision not in DECISIONS:
+        return None
+    kind, severity = DECISIONS[ack.decision]
+    detail = ack.reason
+    if ack.decision is Decision.ACCEPTED_WITH_CHANGES:
+        judgement = judged(state, revision, track, sla)
+        if judgement is not None and judgement.counted is Decision.ACCEPTED:
+            return None
+        if judgement is not None and judgement.within:
+            severity = "warning"
+        else:
+            severity = "critical"
+            outside = (
+                [d for d in judgement.deviations if not d.within_tolerance] if judgement else []
+            )
+            lines = ", ".join(f"line {d.line}: {'/'.join(d.outside)}" for d in outside)
+            detail = "; ".join(
+                filter(
+                    None,
+                    [ack.reason, f"outside tolerance: {lines}" if lines else "outside tolerance"],
+                )
+            )
+    return _alert(state, revision, recipient, kind, severity, ack.order[0], void, detail=detail)
+
+
+def _recipient_alerts(state: PoState, revision: int, sla: SlaPolicy) -> list[Alert | None]:
     plan = state.plans[revision].data
     void = _void(state, revision)
     found: list[Alert | None] = []
@@ -156,20 +194,8 @@ def _recipient_alerts(state: PoState, revision: int) -> list[Alert | None]:
             )
         if recipient.kind is not RecipientKind.SUPPLIER:
             continue
-        if track is not None and track.ack is not None and track.ack.decision in DECISIONS:
-            kind, severity = DECISIONS[track.ack.decision]
-            found.append(
-                _alert(
-                    state,
-                    revision,
-                    recipient.id,
-                    kind,
-                    severity,
-                    track.ack.order[0],
-                    void,
-                    detail=track.ack.reason,
-                )
-            )
+        if track is not None:
+            found.append(_decision_alert(state, revision, recipient.id, track, sla, void))
         found.append(_stale(state, revision, recipient.id, track))
     return found
 
@@ -197,7 +223,7 @@ def expected_alerts(
         return {}
     found = [_overdue(state, d, clock) for d in (deadlines(state, sla) if due is None else due)]
     for revision in sorted(state.plans):
-        found.extend(_recipient_alerts(state, revision))
+        found.extend(_recipient_alerts(state, revision, sla))
     steps = sla.escalation_steps(_supplier(state))
     return {a.alert_id: escalated(a, steps, clock) for a in found if a is not None}
 

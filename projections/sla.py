@@ -18,6 +18,18 @@ Example policy file (every key optional; these are the defaults):
     delivery_minutes = { email = 30 }
     escalation_hours = [8, 24]
 
+    [suppliers.SUP-ACME.tolerance] # key by key over [tolerance]
+    quantity_pct = 5
+
+    [tolerance]                    # how far an acknowledged line may deviate (below)
+    quantity_pct = 0               # |confirmed - ordered| / ordered, in percent
+    price_pct = 0                  # |confirmed - ordered unit price| / ordered, in percent
+    # price_amount = 0.05          # and at most this much per unit, in the PO's currency
+    days_early = 0                 # promised this many days before the need-by date
+    days_late = 0                  # promised this many days after the need-by date
+
+    accept_within_tolerance = false  # also per supplier: [suppliers.X] accept_within_tolerance
+
     [recipients.sup-f06-edi]       # per-recipient (trading partner) expectations
     acknowledgment_hours = 12      # 855/ORDRSP/Confirmation within; omit: as above
     receipt_minutes = 60           # a 997/999/CONTRL within, after the send; omit: none
@@ -37,6 +49,17 @@ entry (the supplier's list replaces the policy's). Each step is published as
 `po.alert.raised` with the higher level; notification rules route levels with
 `min_escalation`.
 
+Tolerances (`projections.deviations`): each acknowledged line is compared with the PO
+line of the revision it answers, and each deviation is within tolerance or not. The
+defaults are zero: any change is outside tolerance until the policy allows it. Both price
+limits apply when `price_amount` is set (as in SAP's tolerance keys: exceeding either
+one is outside); omit it for a percentage-only rule. The `changes_proposed` alert is
+`warning` when every deviation is within tolerance and `critical` otherwise. With
+`accept_within_tolerance = true` (opt-in, per supplier or for all), an acknowledgment
+`accepted_with_changes` whose every deviation is within tolerance counts as accepted for
+the recipient's and the PO's status and for the commitment (its decision is still shown
+as `accepted_with_changes`, with its deviations).
+
 Every window is positive, finite and at most ten years. Pure:
 `services.settings.Settings.sla_policy` reads the file.
 """
@@ -44,6 +67,7 @@ Every window is positive, finite and at most ten years. Pure:
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -65,12 +89,45 @@ DEFAULT_DELIVERY_MINUTES: dict[Channel, float] = {
 }
 
 
+Percent = Annotated[Decimal, Field(ge=0, le=100_000, allow_inf_nan=False)]
+Days = Annotated[int, Field(ge=0, le=3660)]
+
+
+class Tolerance(BaseModel):
+    """How far an acknowledged line may deviate from the PO line and still be within
+    tolerance (issue: finance; SAP-style limits). Percentages are of the PO's value;
+    `price_amount` is per unit in the PO's currency (None: no absolute limit); days count
+    calendar days between the promised date and the need-by date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quantity_pct: Percent = Decimal(0)
+    price_pct: Percent = Decimal(0)
+    price_amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    days_early: Days = 0
+    days_late: Days = 0
+
+
+class PartialTolerance(BaseModel):
+    """A supplier's `[suppliers.X.tolerance]`: only the keys it sets override the policy's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quantity_pct: Percent | None = None
+    price_pct: Percent | None = None
+    price_amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    days_early: Days | None = None
+    days_late: Days | None = None
+
+
 class SupplierPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     acknowledgment_hours: Hours | None = None
     delivery_minutes: dict[Channel, Minutes] = Field(default_factory=dict)
     escalation_hours: list[Hours] | None = None
+    tolerance: PartialTolerance | None = None
+    accept_within_tolerance: bool | None = None
 
 
 class RecipientPolicy(BaseModel):
@@ -98,8 +155,29 @@ class SlaPolicy(BaseModel):
         description="An open alert steps up one escalation level at each of these many hours "
         "after it was raised.",
     )
+    tolerance: Tolerance = Field(default_factory=Tolerance)
+    accept_within_tolerance: bool = Field(
+        False,
+        description="Opt-in: an acknowledgment with changes all within tolerance counts as "
+        "accepted for the status and the commitment.",
+    )
     suppliers: dict[str, SupplierPolicy] = Field(default_factory=dict)
     recipients: dict[str, RecipientPolicy] = Field(default_factory=dict)
+
+    def tolerance_for(self, supplier_id: str | None) -> Tolerance:
+        """The supplier's tolerance: its `[suppliers.X.tolerance]` keys over `[tolerance]`."""
+        own = self.suppliers.get(supplier_id or "")
+        if own is None or own.tolerance is None:
+            return self.tolerance
+        return self.tolerance.model_copy(update=own.tolerance.model_dump(exclude_none=True))
+
+    def accepts_within_tolerance(self, supplier_id: str | None) -> bool:
+        """Whether an acknowledgment with changes all within tolerance counts as accepted
+        for this supplier: its own `accept_within_tolerance`, else the policy's."""
+        own = self.suppliers.get(supplier_id or "")
+        if own is not None and own.accept_within_tolerance is not None:
+            return own.accept_within_tolerance
+        return self.accept_within_tolerance
 
     def escalation_steps(self, supplier_id: str | None) -> list[timedelta]:
         """How long after an alert was raised it steps up each further level, ascending:

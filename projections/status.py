@@ -7,6 +7,7 @@ Pure: no I/O, no clock. `overdue` is not decided here: live it comes from the al
 from datetime import datetime
 
 from projections.anomalies import anomalies
+from projections.deviations import judged
 from projections.fold import PoState, Track, fold
 from projections.overdue import overdue_at
 from projections.sla import SlaPolicy
@@ -15,6 +16,7 @@ from schemas.recorded import Fact
 from schemas.status import (
     DECISION_STATUS,
     STRENGTH,
+    Decision,
     POStatus,
     RecipientKind,
     RecipientStatus,
@@ -22,7 +24,7 @@ from schemas.status import (
 from schemas.views import Anomaly, RecipientView, StaleAcknowledgment, StatusView
 
 
-def recipient_status(track: Track | None) -> RecipientStatus:
+def recipient_status(track: Track | None, counted: Decision | None = None) -> RecipientStatus:
     """The status of one recipient in one revision (docs/contract.md §3, v1.1).
 
     The strongest evidence not voided wins: acknowledgment (its decision), received,
@@ -30,11 +32,12 @@ def recipient_status(track: Track | None) -> RecipientStatus:
     before it (`projections.fold`), never receipts or acknowledgments; so `failed` is a
     permanent failure with no receipt or acknowledgment and no transport evidence later
     than the latest permanent failure (`Track.failed`). A retry sent after the failure is
-    `sent` again. Transient failures change no status."""
+    `sent` again. Transient failures change no status. `counted`: the acknowledgment's
+    decision as it counts (`projections.deviations.Judgement.counted`), else its own."""
     if track is None:
         return RecipientStatus.PENDING
     if track.ack is not None:
-        return DECISION_STATUS[track.ack.decision]
+        return DECISION_STATUS[counted or track.ack.decision]
     if track.received_at is not None:
         return RecipientStatus.RECEIVED
     if track.delivered:
@@ -46,17 +49,24 @@ def recipient_status(track: Track | None) -> RecipientStatus:
     return RecipientStatus.PENDING
 
 
-def _recipient_views(state: PoState, revision: int, plan: RevisedData) -> list[RecipientView]:
+def _recipient_views(
+    state: PoState, revision: int, plan: RevisedData, sla: SlaPolicy
+) -> list[RecipientView]:
     views = []
     for recipient in plan.recipients:
         track = state.track(revision, recipient.id)
+        judgement = (
+            judged(state, revision, track, sla)
+            if recipient.kind is RecipientKind.SUPPLIER
+            else None
+        )
         views.append(
             RecipientView(
                 id=recipient.id,
                 kind=recipient.kind,
                 channel=recipient.channel,
                 address=recipient.address,
-                status=recipient_status(track),
+                status=recipient_status(track, judgement.counted if judgement else None),
                 sent_at=track.sent_at if track else None,
                 delivered_at=track.delivered_at if track else None,
                 received_at=track.received_at if track else None,
@@ -64,6 +74,8 @@ def _recipient_views(state: PoState, revision: int, plan: RevisedData) -> list[R
                 decision=track.ack.decision if track and track.ack else None,
                 supplier_reference=track.ack.supplier_reference if track and track.ack else None,
                 failure=track.last_failure.failure if track and track.last_failure else None,
+                deviations=judgement.deviations if judgement else [],
+                within_tolerance=judgement.within if judgement else None,
             )
         )
     return views
@@ -115,11 +127,15 @@ def stale_acknowledgments(
     return stale
 
 
-def render(state: PoState, *, overdue: bool = False) -> StatusView:
-    """The §6 status view of one PO; `overdue` as decided by `projections.overdue`."""
+DEFAULT_POLICY = SlaPolicy()
+
+
+def render(state: PoState, *, overdue: bool = False, sla: SlaPolicy = DEFAULT_POLICY) -> StatusView:
+    """The §6 status view of one PO; `overdue` as decided by `projections.overdue`; the
+    supplier recipients' deviations judged by the tolerances of `sla`."""
     revision = state.revision
     plan = state.plan()
-    rows = _recipient_views(state, revision, plan) if revision and plan else []
+    rows = _recipient_views(state, revision, plan, sla) if revision and plan else []
     return StatusView(
         po_number=state.po_number,
         revision=revision,
@@ -152,4 +168,4 @@ def view_as_of(
     if not chosen:
         return None
     state = fold(po_number, chosen)
-    return render(state, overdue=overdue_at(state, sla, as_of))
+    return render(state, overdue=overdue_at(state, sla, as_of), sla=sla)

@@ -23,15 +23,18 @@ from services.store.events import EventStore
 View = dict[str, Any]
 
 
-def current_view(store: EventStore, db: Database, po_number: str) -> View | None:
-    """The view of a PO now (a JSON-ready dict), or None when no event was recorded."""
+def current_view(store: EventStore, db: Database, po_number: str, sla: SlaPolicy) -> View | None:
+    """The view of a PO now (a JSON-ready dict), or None when no event was recorded;
+    `sla` judges deviations only for a PO not projected yet."""
     with db.read() as tx:
         view = status.get(tx, po_number)
         if view is not None:
             return view
         overdue = bool(alerts.overdue_pos(tx, [po_number]))
     aggregate = store.get(po_number)
-    return dump(render(aggregate.state, overdue=overdue)) if aggregate is not None else None
+    if aggregate is None:
+        return None
+    return dump(render(aggregate.state, overdue=overdue, sla=sla))
 
 
 def po_view_as_of(
@@ -53,4 +56,4 @@ def views_as_of(store: EventStore, as_of: datetime, sla: SlaPolicy) -> Iterator[
             )
             evolve(state, fact)
     for po in sorted(states):
-        yield dump(render(states[po], overdue=overdue_at(states[po], sla, as_of)))
+        yield dump(render(states[po], overdue=overdue_at(states[po], sla, as_of), sla=sla))

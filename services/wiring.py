@@ -33,11 +33,11 @@ log = get_logger(__name__)
 def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
     """Every projection by name, built with the SLA policy where it needs one."""
     return {
-        "status": StatusProjection,
+        "status": lambda: StatusProjection(sla),
         "audit": AuditProjection,
         "alerts": lambda: AlertsProjection(sla),
         "performance": lambda: PerformanceProjection(sla),
-        "commitments": CommitmentsProjection,
+        "commitments": lambda: CommitmentsProjection(sla),
         "sent": SentProjection,
     }
 

@@ -46,8 +46,9 @@ class AlertsProjection(PoStateProjection):
 
     name = "alerts"
     # 3: judged at the ingest watermark (not at each fact against a clock that event times
-    # moved), and escalation steps from the SLA policy.
-    version = 3
+    # moved), and escalation steps from the SLA policy; 4: `changes_proposed` is `warning`
+    # within tolerance and `critical` outside, and none when the changes count as accepted.
+    version = 4
     # The publication ledger, not the runner, decides what a rebuild sends: nothing sent before.
     publishes_on_replay = True
 

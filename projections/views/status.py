@@ -2,6 +2,7 @@
 po.status.v1 (docs/contract.md §5, §6)."""
 
 from projections.runner import Context
+from projections.sla import SlaPolicy
 from projections.status import render
 from projections.tables import Tx, alerts, status
 from projections.views.base import Change, PoStateProjection
@@ -14,10 +15,14 @@ class StatusProjection(PoStateProjection):
 
     name = "status"
     # 2: the state keeps PoState.seen and the view lists `anomalies`; 3: a permanent failure
-    # voids earlier transport evidence (contract v1.1 §3): statuses, sent_at, delivered_at.
-    version = 3
+    # voids earlier transport evidence (contract v1.1 §3): statuses, sent_at, delivered_at;
+    # 4: recipients carry `deviations` and `within_tolerance`, judged by the SLA policy.
+    version = 4
     keeps_before = False
     keeps_seen = True  # the view lists the anomalies
+
+    def __init__(self, sla: SlaPolicy | None = None) -> None:
+        self.sla = sla or SlaPolicy()
 
     def reset(self, tx: Tx) -> None:
         super().reset(tx)
@@ -32,7 +37,7 @@ class StatusProjection(PoStateProjection):
         views = []
         for change in changes:
             po = change.after.po_number
-            view = dump(render(change.after, overdue=po in overdue))
+            view = dump(render(change.after, overdue=po in overdue, sla=self.sla))
             views.append(view)
             # One record per batch per PO: the latest version is what a compacted topic keeps.
             ctx.emit(Topic.STATUS, po, OutboundType.STATUS, view)

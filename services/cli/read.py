@@ -50,7 +50,7 @@ def status(
     db = open_views(s)
     try:
         if when is None:
-            found = reads.current_view(store, db, po_number)
+            found = reads.current_view(store, db, po_number, sla)
         else:
             found = reads.po_view_as_of(store, po_number, when, sla)
     except PersistenceError as exc:

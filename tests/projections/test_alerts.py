@@ -132,12 +132,30 @@ def test_a_bounce_after_delivery_is_a_delivery_failure() -> None:
     assert (alert.raised_at, alert.resolved_at) == (when(5), None)
 
 
-def test_a_rejection_is_critical_and_changes_proposed_a_warning() -> None:
+def test_a_rejection_is_critical_and_changes_proposed_by_tolerance() -> None:
     found = alerts_at(200, approved(), acked("S1", time=100, decision="rejected"))
     alert = the(found, "acknowledgment_rejected")
     assert (alert.severity, alert.raised_at, alert.resolved_at) == ("critical", when(100), None)
-    proposed = alerts_at(200, approved(), acked("S1", time=100, decision="accepted_with_changes"))
-    assert the(proposed, "changes_proposed").severity == "warning"
+    # Changes without line detail cannot be weighed: outside tolerance.
+    unweighed = alerts_at(200, approved(), acked("S1", time=100, decision="accepted_with_changes"))
+    assert the(unweighed, "changes_proposed").severity == "critical"
+    # 98 of 100 ordered: 2 %, within a 5 % quantity tolerance, outside the default 0 %.
+    change = {"lines": [{"line": 1, "decision": "changed", "quantity": "98"}]}
+    proposal = acked("S1", time=100, decision="accepted_with_changes", **change)
+    strict = the(alerts_at(200, approved(), proposal), "changes_proposed")
+    assert (strict.severity, strict.detail) == ("critical", "outside tolerance: line 1: quantity")
+    lenient = SlaPolicy.model_validate({"tolerance": {"quantity_pct": 5}})
+    within = the(alerts_at(200, approved(), proposal, sla=lenient), "changes_proposed")
+    assert within.severity == "warning"
+    # Opted in: the changes count as accepted, so there is nothing to alert about.
+    accepting = SlaPolicy.model_validate(
+        {
+            "suppliers": {
+                "SUP-1": {"tolerance": {"quantity_pct": 5}, "accept_within_tolerance": True}
+            }
+        }
+    )
+    assert "changes_proposed" not in kinds(alerts_at(200, approved(), proposal, sla=accepting))
 
 
 def test_a_stale_acknowledgment_waits_for_one_of_the_current_revision() -> None:

@@ -91,11 +91,14 @@ def test_a_rejection_disputes_the_commitment_at_the_po_total() -> None:
     assert c is not None and (c.state, c.amount) == ("disputed", Decimal("1150.00"))
 
 
-def test_proposed_changes_dispute_it_at_the_acknowledged_value() -> None:
+def test_proposed_changes_dispute_it_at_the_po_total_with_the_proposal_beside() -> None:
+    # docs/contract.md §5 (v1.1): `amount` stays the PO total while disputed; the
+    # supplier's value is `proposed_amount`.
     ack = acked("S1", time=5, decision="accepted_with_changes", lines=CHANGES)
     c = commitment(approved(time=0, **PRICED), ack)
 
-    assert c is not None and (c.state, c.amount) == ("disputed", Decimal("900.00"))
+    assert c is not None and (c.state, c.amount) == ("disputed", Decimal("1150.00"))
+    assert c.proposed_amount == Decimal("900.00")
     assert c.confirmed_at is None
 
 

@@ -57,7 +57,7 @@ def get_po(
         if view is None and store.facts(po_number):
             raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
     else:
-        view = reads.current_view(store, db, po_number)
+        view = reads.current_view(store, db, po_number, sla)
     if view is None:
         raise unknown_po(po_number)
     return view

@@ -1,0 +1,174 @@
+"""The cash-flow forecast (docs/contract.md §6 `GET /finance/cash-forecast`): expected
+payments per bucket and currency, split by commitment state (pure; no I/O, no clock).
+
+Each commitment that is not cancelled contributes its `payments` (`projections.commitments`:
+each line at its promised, else need-by, date plus the payment terms; the rest at the
+commitment's expected payment date) under its state: `confirmed`, `open` or `disputed`
+(a disputed commitment counts its `amount`, the PO total, as the contract defines it).
+A payment falls in the bucket holding its day (ISO weeks from Monday, or calendar
+months), else in `earlier` (before the first bucket: past due), `later` or `undated`, so
+the totals of a currency always equal the sum of its commitments' amounts by state.
+
+Money is exact: amounts are Decimal sums, never floats and never rounded. They are shown
+with at least the currency's ISO 4217 minor units (the `iso4217` package's table: JPY 0,
+USD 2, KWD 3): 1234567 JPY stays "1234567", 12.5 KWD becomes "12.500"; a value with more
+digits than that (a unit price of 0.0125 USD) keeps them, because finance must be able to
+add the figures up to the commitments.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+import iso4217
+
+from schemas.views import (
+    Amounts,
+    CashForecast,
+    Commitment,
+    CurrencyForecast,
+    ForecastBucket,
+    ForecastBucketSize,
+)
+
+MAX_BUCKETS = 520  # ten years of weeks
+STATES = ("confirmed", "open", "disputed")
+
+
+@lru_cache(maxsize=512)
+def minor_units(currency: str) -> int | None:
+    """ISO 4217 minor units of `currency` (JPY 0, USD 2, KWD 3); None when ISO 4217 gives
+    none (XAU) or does not know the code."""
+    try:
+        return iso4217.Currency(currency).exponent
+    except ValueError:
+        return None
+
+
+def shown(amount: Decimal, units: int | None) -> Decimal:
+    """`amount` with exactly `units` decimals when that loses nothing (12.5 -> 12.500,
+    1234567.00 -> 1234567 for 0), else as it is (0.0125 stays): never rounded."""
+    if units is None:
+        return amount
+    padded = amount.quantize(Decimal(1).scaleb(-units))
+    return padded if padded == amount else amount
+
+
+def bucket_start(day: date, bucket: ForecastBucketSize) -> date:
+    """The first day of the bucket holding `day`: its ISO week's Monday, or the 1st."""
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_start(start: date, bucket: ForecastBucketSize) -> date:
+    """The first day of the bucket after the one starting on `start`."""
+    if bucket == "week":
+        return start + timedelta(days=7)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+@dataclass
+class _Sum:
+    amounts: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STATES, Decimal(0)))
+    pos: set[str] = field(default_factory=set)
+
+    def add(self, state: str, amount: Decimal, po: str) -> None:
+        self.amounts[state] += amount
+        self.pos.add(po)
+
+    def values(self, units: int | None) -> dict[str, object]:
+        total = sum(self.amounts.values(), Decimal(0))
+        return {
+            **{s: shown(a, units) for s, a in self.amounts.items()},
+            "total": shown(total, units),
+            "commitments": len(self.pos),
+        }
+
+
+def forecast(
+    commitments: Iterable[Commitment],
+    *,
+    bucket: ForecastBucketSize = "month",
+    currency: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+) -> CashForecast:
+    """The forecast of `commitments` (module docstring), in buckets from the one holding
+    `start` to the one holding `end` (default: the earliest and latest dated payment),
+    of one `currency` or all (ascending by code).
+
+    Raises ValueError (one line) when `end` is before `start` or the range would have
+    more than MAX_BUCKETS buckets."""
+    chosen = [
+        c
+        for c in commitments
+        if c.state != "cancelled" and (currency is None or c.currency == currency)
+    ]
+    days = [p.expected_payment_date for c in chosen for p in c.payments if p.expected_payment_date]
+    first = start if start is not None else min(days, default=None)
+    last = end if end is not None else max(days, default=None)
+    if first is not None and last is not None and last < first:
+        raise ValueError(f"the forecast ends ({last}) before it starts ({first})")
+    starts: list[date] = []
+    if first is not None and last is not None:
+        at = bucket_start(first, bucket)
+        while at <= last:
+            starts.append(at)
+            if len(starts) > MAX_BUCKETS:
+                raise ValueError(
+                    f"{first} to {last} is more than {MAX_BUCKETS} {bucket}s; narrow from/to"
+                )
+            at = next_start(at, bucket)
+    index = {s: i for i, s in enumerate(starts)}
+    per_currency: dict[str, tuple[list[_Sum], _Sum, _Sum, _Sum]] = {}
+    for c in chosen:
+        sums = per_currency.get(c.currency) or per_currency.setdefault(
+            c.currency, ([_Sum() for _ in starts], _Sum(), _Sum(), _Sum())
+        )
+        buckets, earlier, later, undated = sums
+        for payment in c.payments:
+            day = payment.expected_payment_date
+            if day is None:
+                target = undated
+            elif not starts or day < starts[0]:
+                target = earlier if starts else undated
+            else:
+                i = index.get(bucket_start(day, bucket))
+                target = buckets[i] if i is not None else later
+            target.add(c.state, payment.amount, c.po_number)
+    currencies = []
+    for code in sorted(per_currency):
+        buckets, earlier, later, undated = per_currency[code]
+        units = minor_units(code)
+        everything = _Sum()
+        for part in (*buckets, earlier, later, undated):
+            for state, amount in part.amounts.items():
+                everything.amounts[state] += amount
+            everything.pos |= part.pos
+        currencies.append(
+            CurrencyForecast(
+                currency=code,
+                minor_units=units,
+                buckets=[
+                    ForecastBucket(
+                        start=s, end=next_start(s, bucket) - timedelta(days=1), **b.values(units)
+                    )
+                    for s, b in zip(starts, buckets, strict=True)
+                ],
+                earlier=Amounts(**earlier.values(units)),
+                later=Amounts(**later.values(units)),
+                undated=Amounts(**undated.values(units)),
+                totals=Amounts(**everything.values(units)),
+            )
+        )
+    return CashForecast(
+        as_of=as_of,
+        bucket=bucket,
+        start=starts[0] if starts else None,
+        end=next_start(starts[-1], bucket) - timedelta(days=1) if starts else None,
+        currencies=currencies,
+    )
