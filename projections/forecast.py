@@ -16,6 +16,8 @@ digits than that (a unit price of 0.0125 USD) keeps them, because finance must b
 add the figures up to the commitments.
 """
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -172,3 +174,54 @@ def forecast(
         end=next_start(starts[-1], bucket) - timedelta(days=1) if starts else None,
         currencies=currencies,
     )
+
+
+CSV_COLUMNS = (
+    "currency",
+    "minor_units",
+    "part",
+    "start",
+    "end",
+    "confirmed",
+    "open",
+    "disputed",
+    "total",
+    "commitments",
+)
+
+
+def to_csv(found: CashForecast) -> str:
+    """The forecast as CSV (RFC 4180, header first): a row per currency and bucket
+    (`part` = `bucket`), then its `earlier`, `later`, `undated` and `totals` rows; amounts
+    as in the JSON form (exact decimals, never floats)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for cur in found.currencies:
+        parts: list[tuple[str, Amounts, date | None, date | None]] = [
+            ("bucket", b, b.start, b.end) for b in cur.buckets
+        ]
+        before = found.start - timedelta(days=1) if found.start else None
+        after = found.end + timedelta(days=1) if found.end else None
+        parts += [
+            ("earlier", cur.earlier, None, before),
+            ("later", cur.later, after, None),
+            ("undated", cur.undated, None, None),
+            ("totals", cur.totals, None, None),
+        ]
+        for part, amounts, first, last in parts:
+            writer.writerow(
+                [
+                    cur.currency,
+                    "" if cur.minor_units is None else cur.minor_units,
+                    part,
+                    first.isoformat() if first else "",
+                    last.isoformat() if last else "",
+                    amounts.confirmed,
+                    amounts.open,
+                    amounts.disputed,
+                    amounts.total,
+                    amounts.commitments,
+                ]
+            )
+    return out.getvalue()

@@ -37,11 +37,18 @@ def get(tx: Tx, po_number: str) -> dict[str, Any] | None:
 
 
 def listing(
-    tx: Tx, state: str | None = None, supplier: str | None = None, limit: int | None = None
+    tx: Tx,
+    state: str | None = None,
+    supplier: str | None = None,
+    limit: int | None = None,
+    currency: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Commitments by PO number, optionally of one state and/or one supplier."""
+    """Commitments by PO number, optionally of one state, supplier and/or currency."""
     where: list[str] = []
     params: list[Any] = []
+    if currency is not None:
+        where.append("currency = ?")
+        params.append(currency)
     if state is not None:
         where.append("state = ?")
         params.append(state)

@@ -20,6 +20,7 @@ from services.api.routes import (
     b2b,
     commitments,
     dashboard,
+    finance,
     health,
     metrics,
     notifications,
@@ -95,7 +96,7 @@ def create_app(
     app.add_middleware(LatencyMiddleware)
     app.include_router(health.router)
     guarded = [Depends(require_token)]
-    for module in (pos, audit, notifications, commitments, alerts, suppliers, metrics):
+    for module in (pos, audit, notifications, commitments, finance, alerts, suppliers, metrics):
         app.include_router(module.router, dependencies=guarded)
     app.include_router(dashboard.router)
     app.include_router(b2b.router)  # its own credential: the partner's cXML shared secret

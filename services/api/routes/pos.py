@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from projections.tables import status
 from schemas.status import POStatus
-from schemas.views import StatusView
+from schemas.views import LinesView, StatusView
 from services import reads
 from services.api.deps import DBDep, SlaDep, StoreDep
 from services.api.params import InstantText, decode_cursor, encode_cursor, parse_instant
@@ -58,6 +58,33 @@ def get_po(
             raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
     else:
         view = reads.current_view(store, db, po_number, sla)
+    if view is None:
+        raise unknown_po(po_number)
+    return view
+
+
+@router.get(
+    "/pos/{po_number}/lines",
+    response_model=LinesView,
+    summary="The lines of one PO and what each supplier answered, with deviations",
+    description="Each line of the current revision with every supplier recipient's answer "
+    "(its counting acknowledgment of that revision) compared with the PO line: quantity, "
+    "unit price, promised vs need-by date, and whether it is within the supplier's "
+    "tolerance (the SLA policy). `as_of`: from the events up to that instant.",
+    responses=problems(401, 404, 422),
+)
+def get_po_lines(
+    po_number: str,
+    store: StoreDep,
+    sla: SlaDep,
+    as_of: Annotated[InstantText | None, AS_OF] = None,
+) -> dict[str, Any]:
+    if as_of is not None:
+        view = reads.lines_as_of(store, po_number, parse_instant("as_of", as_of), sla)
+        if view is None and store.facts(po_number):
+            raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
+    else:
+        view = reads.lines_now(store, po_number, sla)
     if view is None:
         raise unknown_po(po_number)
     return view
