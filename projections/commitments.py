@@ -16,14 +16,14 @@ proposed changes still dispute it, as they make the PO status `rejected`/`change
 The acknowledged value sums confirmed quantity * confirmed unit price over the revision's
 lines (`projections.deviations.compare`: a rejected line counts 0, a backordered one its
 full quantity, a line left out its PO value); with no lines it is the PO total.
-expected_payment_date = latest promised date of the acknowledged (not rejected) lines,
-else the latest need-by date of the PO lines, plus payment_terms_days; None without dates.
+expected_payment_date = the latest of each line's promised (else need-by) date, lines
+rejected left out, plus payment_terms_days; None without dates.
 
 `payments` splits `amount` by day: each line (not rejected) at its own promised date
 (the latest any counting acknowledgment gives it), else its need-by date, plus the
 payment terms, valued as in `amount` (confirmed: the acknowledged line value; otherwise
-the PO's); whatever `amount` holds beyond the lines (freight, tax, a total without lines)
-is due at `expected_payment_date`. The amounts add up to `amount` exactly; a cancelled
+the PO's); a line without either date, and whatever `amount` holds beyond the lines
+(freight, tax, a total without lines), is due at `expected_payment_date`. The amounts add up to `amount` exactly; a cancelled
 commitment has none.
 """
 
@@ -99,14 +99,20 @@ def acknowledged_value(plan: RevisedData, acks: list[Ack]) -> Decimal:
 
 
 def expected_payment_date(plan: RevisedData, lines: dict[int, AcknowledgedLine]) -> date | None:
-    """docs/contract.md §5: the latest promised (else need-by) date + the payment terms."""
-    promised = [
-        ln.promised_date
-        for ln in lines.values()
-        if ln.promised_date is not None and ln.decision is not LineDecision.REJECTED
-    ]
-    need_by = [ln.need_by for ln in plan.lines if ln.need_by is not None]
-    latest = max(promised) if promised else max(need_by) if need_by else None
+    """docs/contract.md §5: the latest promised (else need-by) date + the payment terms,
+    line by line: each PO line not rejected counts with its promised date, else its
+    need-by date (a PO without lines: the latest promised date); None without dates."""
+    dates: list[date] = []
+    for line in plan.lines:
+        answer = lines.get(line.line)
+        if answer is not None and answer.decision is LineDecision.REJECTED:
+            continue
+        day = answer.promised_date if answer and answer.promised_date else line.need_by
+        if day is not None:
+            dates.append(day)
+    if not plan.lines:
+        dates = [ln.promised_date for ln in lines.values() if ln.promised_date is not None]
+    latest = max(dates, default=None)
     return latest + timedelta(days=plan.payment_terms_days) if latest else None
 
 

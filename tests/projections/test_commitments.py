@@ -181,3 +181,51 @@ def test_the_projection_stores_publishes_changes_only_and_rebuilds(tmp_path: Pat
         assert len(tx.all("SELECT id FROM outbox")) == 3  # a silent replay publishes nothing
     store.close()
     db.close()
+
+
+def test_the_issues_jpy_case_keeps_the_po_total_and_proposes_the_suppliers_value() -> None:
+    # A JPY PO of 1,234,567 whose supplier proposes 6 instead of 7 on one line.
+    lines = [
+        {"line": 1, "quantity": "7", "unit_price": "123456", "need_by": "2026-12-10"},
+        {"line": 2, "quantity": "1", "unit_price": "370375", "need_by": "2026-12-20"},
+    ]
+    plan = approved(time=0, currency="JPY", total="1234567", lines=lines, payment_terms_days=30)
+    proposal = [
+        {"line": 1, "decision": "changed", "quantity": "6", "promised_date": "2026-12-12"},
+        {"line": 2, "decision": "accepted"},
+    ]
+    c = commitment(plan, acked("S1", time=5, decision="accepted_with_changes", lines=proposal))
+
+    assert c is not None
+    assert (c.state, str(c.amount), str(c.proposed_amount)) == ("disputed", "1234567", "1111111")
+    # Line 1 at its promised date, line 2 at its need-by date, each plus 30 days.
+    assert [(str(p.expected_payment_date), str(p.amount), p.lines) for p in c.payments] == [
+        ("2027-01-11", "864192", [1]),
+        ("2027-01-19", "370375", [2]),
+    ]
+    assert c.expected_payment_date == date(2027, 1, 19)  # line 2's need-by: it has no promise
+
+
+def test_per_line_payment_dates_add_up_to_the_confirmed_amount() -> None:
+    c = commitment(approved(time=0, **PRICED), acked("S1", time=30, lines=CHANGES))
+
+    assert c is not None and c.state == "confirmed"
+    # line 1: 80 x 10.00 promised 04-15; line 2 rejected: nothing; line 3: 4 x 25.00
+    # backordered to 05-02; each plus 45 days.
+    assert [(p.expected_payment_date, p.amount, p.lines) for p in c.payments] == [
+        (date(2025, 5, 30), Decimal("800.00"), [1]),
+        (date(2025, 6, 16), Decimal("100.00"), [3]),
+    ]
+    assert sum(p.amount for p in c.payments) == c.amount
+
+
+def test_what_the_total_holds_beyond_the_lines_is_due_with_the_latest_date() -> None:
+    # 1150 of lines and 50 of freight: the freight, and line 3 that has no date, go with
+    # the latest need-by + terms.
+    c = commitment(approved(time=0, **(PRICED | {"total": "1200.00"})))
+
+    assert c is not None and c.state == "open"
+    assert [(p.expected_payment_date, p.amount, p.lines) for p in c.payments] == [
+        (date(2025, 5, 25), Decimal("1000.00"), [1]),
+        (date(2025, 6, 4), Decimal("200.00"), [2, 3]),
+    ]
