@@ -23,8 +23,8 @@ rejected left out, plus payment_terms_days; None without dates.
 (the latest any counting acknowledgment gives it), else its need-by date, plus the
 payment terms, valued as in `amount` (confirmed: the acknowledged line value; otherwise
 the PO's); a line without either date, and whatever `amount` holds beyond the lines
-(freight, tax, a total without lines), is due at `expected_payment_date`. The amounts add up to `amount` exactly; a cancelled
-commitment has none.
+(freight, tax, a total without lines), is due at `expected_payment_date`. The amounts add
+up to `amount` exactly; a cancelled commitment has none.
 """
 
 from collections import defaultdict

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import iso4217
 
@@ -72,6 +73,26 @@ def next_start(start: date, bucket: ForecastBucketSize) -> date:
     return date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
+class Scheduled(NamedTuple):
+    """What the forecast reads of a commitment: identity, state and payments as
+    (expected payment date or None, amount); `Scheduled.of` a Commitment, or built straight
+    from a stored one (a tuple: thousands a request, no model to construct)."""
+
+    po_number: str
+    currency: str
+    state: str
+    payments: list[tuple[date | None, Decimal]]
+
+    @classmethod
+    def of(cls, commitment: Commitment) -> "Scheduled":
+        return cls(
+            commitment.po_number,
+            commitment.currency,
+            commitment.state,
+            [(p.expected_payment_date, p.amount) for p in commitment.payments],
+        )
+
+
 @dataclass
 class _Sum:
     amounts: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STATES, Decimal(0)))
@@ -91,7 +112,7 @@ class _Sum:
 
 
 def forecast(
-    commitments: Iterable[Commitment],
+    commitments: Iterable[Commitment | Scheduled],
     *,
     bucket: ForecastBucketSize = "month",
     currency: str | None = None,
@@ -106,11 +127,11 @@ def forecast(
     Raises ValueError (one line) when `end` is before `start` or the range would have
     more than MAX_BUCKETS buckets."""
     chosen = [
-        c
+        c if isinstance(c, Scheduled) else Scheduled.of(c)
         for c in commitments
         if c.state != "cancelled" and (currency is None or c.currency == currency)
     ]
-    days = [p.expected_payment_date for c in chosen for p in c.payments if p.expected_payment_date]
+    days = [day for c in chosen for day, _ in c.payments if day is not None]
     first = start if start is not None else min(days, default=None)
     last = end if end is not None else max(days, default=None)
     if first is not None and last is not None and last < first:
@@ -132,8 +153,7 @@ def forecast(
             c.currency, ([_Sum() for _ in starts], _Sum(), _Sum(), _Sum())
         )
         buckets, earlier, later, undated = sums
-        for payment in c.payments:
-            day = payment.expected_payment_date
+        for day, amount in c.payments:
             if day is None:
                 target = undated
             elif not starts or day < starts[0]:
@@ -141,7 +161,7 @@ def forecast(
             else:
                 i = index.get(bucket_start(day, bucket))
                 target = buckets[i] if i is not None else later
-            target.add(c.state, payment.amount, c.po_number)
+            target.add(c.state, amount, c.po_number)
     currencies = []
     for code in sorted(per_currency):
         buckets, earlier, later, undated = per_currency[code]

@@ -10,17 +10,18 @@ dashboard and `potrack replay --as-of` (docs/contract.md §6, §8).
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from projections.commitments import commitment_of
 from projections.deviations import lines_view
 from projections.fold import PoState, evolve, fold
-from projections.forecast import forecast
+from projections.forecast import Scheduled, forecast
 from projections.overdue import overdue_at
 from projections.sla import SlaPolicy
 from projections.status import render, view_as_of
 from projections.tables import Database, alerts, commitments, status
-from schemas.views import CashForecast, Commitment, ForecastBucketSize, dump
+from schemas.views import CashForecast, ForecastBucketSize, dump
 from services.store.events import EventStore
 
 View = dict[str, Any]
@@ -95,8 +96,21 @@ def forecast_now(
     ValueError (one line) for a range that is backwards or too long."""
     with db.read() as tx:
         rows = commitments.listing(tx, currency=currency)
-    chosen = (Commitment.model_validate(r) for r in rows if r["state"] != "cancelled")
+    chosen = (_scheduled(r) for r in rows if r["state"] != "cancelled")
     return forecast(chosen, bucket=bucket, currency=currency, start=start, end=end)
+
+
+def _scheduled(row: dict[str, Any]) -> Scheduled:
+    """What the forecast reads of a stored commitment (written by the projection from a
+    validated model), without building the model again."""
+    schedule = [
+        (
+            date.fromisoformat(p["expected_payment_date"]) if p["expected_payment_date"] else None,
+            Decimal(p["amount"]),
+        )
+        for p in row.get("payments", ())
+    ]
+    return Scheduled(row["po_number"], row["currency"], row["state"], schedule)
 
 
 def forecast_as_of(

@@ -43,6 +43,7 @@ async def main() -> None:
         gc.collect()
         raw = await ingest.raw_consume(bootstrap, prefix, total)
         ingest_rows, rebuild_rows, latency_rows, alerts_rows = [], [], [], []
+        finance_rows: list[str] = []
         stores: dict[str, str] = {}
         for engine, make_url in engines.items():
             naive = await ingest.naive_ingest(bootstrap, prefix, make_url(), NAIVE_LIMIT)
@@ -63,6 +64,15 @@ async def main() -> None:
             alerts_rows.append(
                 f"| {engine} | {rebuilt:,.0f} | {backfilled:,.0f} | {live:,.0f} ({marks:,} watermarks) "
                 f"| {backfilled / rebuilt:.2f} | {live / rebuilt:.2f} |"
+            )
+            fin: dict[str, float] = projections.in_fresh_process(  # type: ignore[assignment]
+                "finance_rates", url, module="tests.bench.finance"
+            )
+            finance_rows.append(
+                f"| {engine} | {fin['rebuild']:,.0f} | {fin['rebuild'] / rebuilt:.2f} "
+                f"| {fin['commitments']:,.0f} | {fin['forecast_rows']:,.0f} | {fin['raw_rows']:,.0f} "
+                f"| {fin['forecast_rows'] / fin['raw_rows']:.2f} | {fin['as_of_events']:,.0f} "
+                f"| {fin['as_of_events'] / fin['raw_events']:.2f} |"
             )
         show(
             [
@@ -98,6 +108,21 @@ async def main() -> None:
                 "| back-filled / status | live / status |",
                 "|---|---|---|---|---|---|",
                 *alerts_rows,
+            ]
+        )
+        show(
+            [
+                f"### Finance: commitments rebuild and the cash forecast ({distinct} events)",
+                "",
+                "forecast now = GET /finance/cash-forecast's work over the commitments projection "
+                "(weekly buckets), against select + json.loads of the same rows; as of = every "
+                "commitment folded from the store up to an instant, against select + decode.",
+                "",
+                "| store | commitments rebuild events/s | rebuild / status rebuild | commitments "
+                "| forecast now rows/s | raw rows/s | now / raw | forecast as-of events/s "
+                "| as-of / decode |",
+                "|---|---|---|---|---|---|---|---|---|",
+                *finance_rows,
             ]
         )
         for engine, make_url in engines.items():

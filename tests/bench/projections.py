@@ -46,11 +46,11 @@ def raw_read_rate(store_url: str) -> tuple[float, float]:
         store.close()
 
 
-def in_fresh_process(function: str, store_url: str) -> object:
+def in_fresh_process(function: str, store_url: str, module: str = __name__) -> object:
     """Run `function(store_url)` of this module in a new interpreter, as `potrack replay` runs:
     the benchmark's own heap (50k simulated events) would otherwise slow the garbage
     collector and understate the figure."""
-    code = f"import json, {__name__} as m; print(json.dumps(m.{function}({store_url!r})))"
+    code = f"import json, {module} as m; print(json.dumps(m.{function}({store_url!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
