@@ -4,6 +4,7 @@ import asyncio
 import json
 import signal
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,18 @@ async def test_a_mixed_stream_flows_to_status_alerts_and_commitments_topics(
     assert {c["po_number"]: c["state"] for c in commitments} == {
         k: v["state"] for k, v in last_commitment.items()
     }
-    assert {c["state"] for c in commitments} >= {"open", "confirmed"}
+    assert {c["state"] for c in commitments} >= {"open", "confirmed", "disputed"}
+    # docs/contract.md §5 (v1.1): while disputed the amount stays the PO total and a
+    # proposal rides beside it; every schedule adds up to its amount, to the digit.
+    for po, published_commitment in last_commitment.items():
+        amount = Decimal(published_commitment["amount"])
+        if published_commitment["state"] != "cancelled":
+            paid = sum(Decimal(p["amount"]) for p in published_commitment["payments"])
+            assert paid == amount, po
+        if published_commitment["state"] == "disputed":
+            assert amount == Decimal(views[po]["total_amount"]), po
+    proposals = [c for c in last_commitment.values() if c.get("proposed_amount") is not None]
+    assert proposals, "a month of traffic has suppliers proposing changes"
 
 
 async def test_sigkilled_projection_workers_leave_views_identical_to_a_full_rebuild(
