@@ -85,7 +85,10 @@ class Runner:
     """Runs one projection; `step()` applies at most one batch of `batch` notifications.
 
     On start, rows made by another `version` of the projection are forgotten and the
-    projection applies the log from the start again (`upgraded` then says so).
+    projection applies the log from the start again (`upgraded` then says so). So are rows
+    made under another SLA policy, for a projection that judges by one: it sets `policy`
+    (`SlaPolicy.fingerprint`), noted beside its version; rows made before policies were
+    noted are taken as made under the current one (`policy_changed` says when it rebuilt).
     """
 
     def __init__(
@@ -96,14 +99,21 @@ class Runner:
         self.db = db
         self.batch = batch
         self.upgraded: tuple[int, int] | None = None  # (from, to) when rebuilt on start
+        self.policy_changed = False  # rebuilt on start because the SLA policy changed
         with db.transaction() as tx:
             ddl.create_all(tx, db.postgres)
             stored = positions.version(tx, projection.name)
-            if stored != projection.version:
+            policy = getattr(projection, "policy", None)
+            noted = positions.noted(tx, f"{projection.name}:policy") if policy else None
+            if stored != projection.version or (policy and noted not in (None, policy)):
                 self.upgraded = (stored, projection.version)
+                if stored == projection.version:
+                    self.policy_changed = True
                 projection.reset(tx)
                 positions.forget(tx, projection.name)
                 positions.set_version(tx, projection.name, projection.version)
+            if policy and noted != policy:
+                positions.set_version(tx, f"{projection.name}:policy", policy)
 
     @property
     def name(self) -> str:

@@ -64,6 +64,7 @@ Every window is positive, finite and at most ten years. Pure:
 `services.settings.Settings.sla_policy` reads the file.
 """
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -163,6 +164,12 @@ class SlaPolicy(BaseModel):
     )
     suppliers: dict[str, SupplierPolicy] = Field(default_factory=dict)
     recipients: dict[str, RecipientPolicy] = Field(default_factory=dict)
+
+    def fingerprint(self) -> int:
+        """A 28-bit digest of everything in the policy: the projections that judge by it
+        note it, and rows made under another policy are rebuilt (`projections.runner`)."""
+        text = self.model_dump_json()
+        return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:7], 16)
 
     def tolerance_for(self, supplier_id: str | None) -> Tolerance:
         """The supplier's tolerance: its `[suppliers.X.tolerance]` keys over `[tolerance]`."""

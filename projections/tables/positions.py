@@ -48,6 +48,12 @@ def version(tx: Tx, name: str) -> int:
     return int(row["version"]) if row else 1
 
 
+def noted(tx: Tx, key: str) -> int | None:
+    """A number noted under `key` in projection_versions (e.g. "alerts:policy"), else None."""
+    row = tx.one("SELECT version FROM projection_versions WHERE name = ?", (key,))
+    return int(row["version"]) if row else None
+
+
 def set_version(tx: Tx, name: str, value: int) -> None:
     tx.execute(
         "INSERT INTO projection_versions (name, version) VALUES (?, ?)"

@@ -54,6 +54,7 @@ class AlertsProjection(PoStateProjection):
 
     def __init__(self, sla: SlaPolicy) -> None:
         self.sla = sla
+        self.policy = sla.fingerprint()  # rows made under another policy are rebuilt
 
     def reset(self, tx: Tx) -> None:
         # The watermarks and alert_published survive: recorded inputs and outputs of the run.

@@ -22,6 +22,7 @@ class CommitmentsProjection(PoStateProjection):
 
     def __init__(self, sla: SlaPolicy | None = None) -> None:
         self.sla = sla or SlaPolicy()
+        self.policy = self.sla.fingerprint()  # rows made under another policy are rebuilt
 
     def reset(self, tx: Tx) -> None:
         super().reset(tx)

@@ -12,7 +12,8 @@ from schemas.recorded import Fact
 class PerformanceProjection(PoStateProjection):
     """Replaces a PO's records whenever they change; the SLA policy sets the deadlines.
 
-    A new SLA policy applies to history only after a rebuild (`potrack replay performance`).
+    A new SLA policy applies to history too: rows made under another policy are rebuilt on
+    start (`projections.runner.Runner`).
     """
 
     name = "performance"
@@ -22,6 +23,7 @@ class PerformanceProjection(PoStateProjection):
 
     def __init__(self, sla: SlaPolicy | None = None) -> None:
         self.sla = sla or SlaPolicy()
+        self.policy = self.sla.fingerprint()  # rows made under another policy are rebuilt
 
     def reset(self, tx: Tx) -> None:
         super().reset(tx)

@@ -16,7 +16,9 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
     for runner in runners:
         if runner.upgraded is not None:
             log.warning(
-                "projection rows of another version: rebuilding from the first event",
+                "projection rows made under another SLA policy: rebuilding from the first event"
+                if runner.policy_changed
+                else "projection rows of another version: rebuilding from the first event",
                 projection=runner.name,
                 stored_version=runner.upgraded[0],
                 version=runner.upgraded[1],

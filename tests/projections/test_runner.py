@@ -4,11 +4,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from projections.runner import Context, Runner
-from projections.tables import Tx, positions
+from projections.sla import SlaPolicy
+from projections.tables import Tx, positions, status
+from projections.views.status import StatusProjection
 from schemas.recorded import Fact
 from services.store.events import EventStore
 from services.store.views import ViewDB
-from tests.factories import approved, delivered, sent
+from tests.factories import PO, acked, approved, delivered, sent
 
 
 class Counting:
@@ -64,5 +66,33 @@ def test_rows_of_another_version_are_rebuilt_from_the_first_event(tmp_path: Path
     with db.read() as tx:
         assert positions.version(tx, "counting") == 2
     assert Runner(Counting(version=2), store, db).upgraded is None
+    db.close()
+    store.close()
+
+
+def test_rows_made_under_another_sla_policy_are_rebuilt_on_start(tmp_path: Path) -> None:
+    # A tolerance edited in the SLA policy file must reach the views of history too.
+    url = f"sqlite:///{tmp_path}/potrack.sqlite"
+    store, db = EventStore(url), ViewDB(url)
+    answer = {"lines": [{"line": 1, "decision": "changed", "quantity": "98"}]}
+    store.record(
+        [approved(time=0), acked("S1", time=5, decision="accepted_with_changes", **answer)],
+        {},
+        "g",
+    )
+    first = Runner(StatusProjection(SlaPolicy()), store, db)
+    first.step()
+    assert first.upgraded is None or not first.policy_changed
+    lenient = SlaPolicy.model_validate({"tolerance": {"quantity_pct": 5}})
+    again = Runner(StatusProjection(SlaPolicy()), store, db)
+    assert again.upgraded is None  # the same policy: nothing to rebuild
+    changed = Runner(StatusProjection(lenient), store, db)
+    assert changed.upgraded == (StatusProjection.version, StatusProjection.version)
+    assert changed.policy_changed
+    while changed.step().applied:
+        pass
+    with db.read() as tx:
+        view = status.get(tx, PO)
+    assert view is not None and view["recipients"][0]["within_tolerance"] is True
     db.close()
     store.close()
