@@ -80,11 +80,14 @@ RUN_RATE ?= 20
 # The simulated suppliers' trading partners, so the gateway knows who sends documents.
 SIM_PARTNERS := .cache/simulated-partners.toml
 SIM_NOTIFY := .cache/simulated-notify.toml
+# Deadlines as the defaults, with tolerances for the suppliers' line changes (finance).
+SIM_SLA := .cache/simulated-sla.toml
 MAIL_PORT ?= 2525
 MAIL_DIR := .cache/mail
 run: venv kafka-up
 	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
 	@$(BIN)/potrack simulate --write-notify $(SIM_NOTIFY) --mail-port $(MAIL_PORT)
+	@$(BIN)/potrack simulate --write-sla $(SIM_SLA)
 	@$(BIN)/python -c 'import socket; socket.create_server(("127.0.0.1", $(MAIL_PORT))).close()' \
 	  2>/dev/null || { echo "potrack: port $(MAIL_PORT) (the mail sink) is taken: free it or set MAIL_PORT" >&2; exit 2; }
 	@echo "potrack: back-filling 30 days of history..."
@@ -97,7 +100,8 @@ run: venv kafka-up
 	  trap 'kill $$sim $$sink 2>/dev/null' EXIT; \
 	  echo "potrack: notifications go to a local mail sink on 127.0.0.1:$(MAIL_PORT);" \
 	    "each message is a file in $(MAIL_DIR)/new/"; \
-	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) POTRACK_NOTIFY_FILE=$(SIM_NOTIFY) $(BIN)/potrack run; }
+	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) POTRACK_NOTIFY_FILE=$(SIM_NOTIFY) \
+	    POTRACK_SLA_FILE=$(SIM_SLA) $(BIN)/potrack run; }
 
 clean: kafka-down
 	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -54,6 +54,14 @@ def simulate(
     mail_port: Annotated[
         int, typer.Option(help="The local mail sink's port, for --write-notify.")
     ] = 2525,
+    write_sla: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the demo SLA policy (for POTRACK_SLA_FILE): default deadlines with "
+            "line tolerances for the simulated suppliers, and exit.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Publish realistic traffic: many suppliers, bounces, retries, change orders, stale acks.
 
@@ -61,6 +69,7 @@ def simulate(
     | potrack simulate --mode historical --count 50000 --rate 0
     | potrack simulate --write-partners .cache/partners.toml
     | potrack simulate --write-notify .cache/notify.toml --mail-port 2525
+    | potrack simulate --write-sla .cache/sla.toml
     """
     from aiokafka.errors import KafkaError
 
@@ -77,6 +86,16 @@ def simulate(
         except (OSError, ValueError) as exc:
             fail(f"cannot write the notification rules {write_notify}: {exc}", 2)
         out.print(f"wrote {write_notify}", highlight=False)
+        return
+    if write_sla is not None:
+        from services.simulate.policy import sla_toml
+
+        try:
+            write_sla.parent.mkdir(parents=True, exist_ok=True)
+            write_sla.write_text(sla_toml(), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write the SLA policy {write_sla}: {exc}", 2)
+        out.print(f"wrote {write_sla}", highlight=False)
         return
     if write_partners is not None:
         from services.simulate.partners import partners_toml

@@ -3,10 +3,12 @@
 import math
 import random
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any, NamedTuple
 
+from projections.forecast import minor_units
 from schemas.status import Channel, EventType
+from services.simulate.policy import DAYS_EARLY, DAYS_LATE, PRICE_PCT, QUANTITY_PCT
 from services.simulate.profiles import (
     ACK_SOURCE,
     BUYERS,
@@ -39,6 +41,11 @@ class Fact(NamedTuple):
 def lifecycle(rng: random.Random, supplier: Supplier, approved_on: date) -> list[Fact]:
     """Every event of one PO's life, unordered, timed relative to its approval."""
     return _Script(rng, supplier).run(approved_on)
+
+
+def _shifted(day: str, days: int) -> str:
+    """The ISO date `days` after `day` (before, when negative)."""
+    return str(date.fromisoformat(day) + timedelta(days=days))
 
 
 def _recipient(id: str, kind: str, channel: Channel, address: str) -> dict[str, Any]:
@@ -77,8 +84,14 @@ class _Script:
             self.cancel(rng.uniform(30 * MINUTE, 6 * DAY))
         return self.facts
 
+    @property
+    def minor(self) -> Decimal:
+        """The smallest amount of the supplier's currency (ISO 4217: JPY 1, KWD 0.001)."""
+        units = minor_units(self.supplier.currency)
+        return Decimal(1).scaleb(-(2 if units is None else units))
+
     def money(self, amount: Decimal) -> str:
-        return str(amount.quantize(Decimal(1 if self.supplier.currency == "JPY" else "0.01")))
+        return str(amount.quantize(self.minor))
 
     def line(self, number: int, approved_on: date) -> dict[str, Any]:
         sku, description, low, high, qty_low, qty_high = self.rng.choice(CATALOG)
@@ -229,34 +242,108 @@ class _Script:
         answer = about | {"decision": "accepted", "supplier_reference": self.reference}
         if roll < b.reject + b.changes:
             return answer | {"decision": "accepted_with_changes", "lines": self.changes(order)}
-        if rng.random() < 0.3:
+        if rng.random() < 0.3:  # accepted line by line, each with the date it will come
             answer["lines"] = [
-                {"line": ln["line"], "decision": "accepted", "promised_date": ln["need_by"]}
+                {"line": ln["line"], "decision": "accepted", "promised_date": self.on_time(ln)}
                 for ln in order["lines"]
             ]
         return answer
 
+    def on_time(self, line: dict[str, Any]) -> str:
+        """The date an accepting supplier promises a line: mostly the need-by date,
+        sometimes a few days early (or, rarely, a day or two late)."""
+        rng, shift = self.rng, 0
+        roll = rng.random()
+        if roll >= 0.9:
+            shift = rng.randint(1, 2)
+        elif roll >= 0.7:
+            shift = -rng.randint(1, 5)
+        return _shifted(line["need_by"], shift)
+
     def changes(self, order: dict[str, Any]) -> list[dict[str, Any]]:
-        """Line answers of an acceptance with changes: at least one line is not as ordered."""
+        """Line answers of an acceptance with changes. One line (drawn) is not accepted as
+        ordered, and it is only rejected when the PO has other lines; about half the
+        acknowledgments change only within the demo tolerance (`services.simulate.policy`),
+        the others nearly always change a line beyond it. Lines accepted alongside carry
+        promised dates, some a few days early or late."""
         rng, lines = self.rng, order["lines"]
-        changed, result = rng.randrange(len(lines)), []
+        within = rng.random() < 0.45
+        changed = rng.randrange(len(lines))
+        result = []
         for i, ln in enumerate(lines):
-            what = rng.choice(("quantity", "unit_price", "promised_date", "backordered"))
-            later = date.fromisoformat(ln["need_by"]) + timedelta(days=rng.randint(3, 30))
-            entry: dict[str, Any] = {"line": ln["line"], "decision": "changed"}
-            if i != changed and rng.random() > 0.25:
-                entry["decision"] = "accepted"
-            elif what == "quantity":
-                entry["quantity"] = max(1, ln["quantity"] * 3 // 4)
-            elif what == "unit_price":
-                entry["unit_price"] = self.money(Decimal(ln["unit_price"]) * Decimal("1.08"))
+            if i == changed:
+                entry = self.deviate(ln, within, may_reject=len(lines) > 1)
+            elif rng.random() < 0.2:
+                entry = self.deviate(ln, within or rng.random() < 0.5, may_reject=False)
             else:
-                entry |= {
-                    "decision": "changed" if what == "promised_date" else "backordered",
-                    "promised_date": str(later),
-                }
+                shift = rng.randint(-DAYS_EARLY, DAYS_LATE) if rng.random() < 0.5 else 0
+                entry = {"line": ln["line"], "decision": "accepted"}
+                entry["promised_date"] = _shifted(ln["need_by"], shift)
             result.append(entry)
         return result
+
+    def deviate(self, line: dict[str, Any], within: bool, may_reject: bool) -> dict[str, Any]:
+        """One line not accepted as ordered: changed (quantity, unit price and/or date),
+        backordered or (when `may_reject`) rejected; within the demo tolerance or, unless
+        `within`, mostly beyond it."""
+        rng, number = self.rng, line["line"]
+        if within:
+            what = rng.choice(("price", "price", "quantity", "quantity", "date", "backordered"))
+        else:
+            kinds = ["price", "price", "quantity", "both", "date", "backordered", "backordered"]
+            what = rng.choice(kinds + ["rejected", "rejected"] * may_reject)
+        if what == "rejected":
+            return {"line": number, "decision": "rejected"}
+        if what == "backordered":
+            entry = {"line": number, "decision": "backordered"}
+            if within:
+                return entry | {
+                    "promised_date": _shifted(line["need_by"], rng.randint(1, DAYS_LATE))
+                }
+            if rng.random() < 0.2:
+                return entry  # nobody knows when yet
+            return entry | {"promised_date": _shifted(line["need_by"], rng.randint(7, 45))}
+        entry = {"line": number, "decision": "changed"}
+        if what in ("price", "both"):
+            entry |= self.price_change(line, within)
+        if what in ("quantity", "both"):
+            entry |= self.quantity_change(line, within)
+        if len(entry) == 2 or rng.random() < 0.35:  # no feasible change, or a date as well
+            late = rng.randint(1, DAYS_LATE) if within else rng.randint(DAYS_LATE + 1, 30)
+            shift = -rng.randint(1, DAYS_EARLY) if within and rng.random() < 0.3 else late
+            entry["promised_date"] = _shifted(line["need_by"], shift)
+        return entry
+
+    def price_change(self, line: dict[str, Any], within: bool) -> dict[str, str]:
+        """A new unit price: within the tolerance (at most PRICE_PCT %, rounded toward the
+        PO's price), else 1.5-3 % (a surcharge) or 5-15 % (a new price list); mostly up.
+        Empty when no change of at most PRICE_PCT % exists in the currency's minor units."""
+        rng, price = self.rng, Decimal(line["unit_price"])
+        if within:
+            pct, rounding = PRICE_PCT * Decimal(rng.randint(25, 100)) / 100, ROUND_DOWN
+        else:
+            pct = Decimal(rng.choice((rng.randint(15, 30), rng.randint(50, 150)))) / 10
+            rounding = ROUND_UP
+        step = (price * pct / 100).quantize(self.minor, rounding=rounding)
+        if step == 0 or step >= price:
+            return {}
+        return {"unit_price": str(price + step if rng.random() < 0.75 else price - step)}
+
+    def quantity_change(self, line: dict[str, Any], within: bool) -> dict[str, int]:
+        """A new quantity: within the tolerance (at most QUANTITY_PCT %, none for small
+        quantities), else short supply (a half or three quarters) or rounded up to full
+        packs. Empty when no such change exists."""
+        rng, quantity = self.rng, line["quantity"]
+        if within:
+            step = quantity * rng.randint(50, 100) * int(QUANTITY_PCT) // 10_000
+            new = quantity - step if rng.random() < 0.6 else quantity + step
+        elif rng.random() < 0.6:
+            new = quantity * rng.choice((2, 3)) // 4
+        else:
+            pack = rng.choice((10, 12, 25, 50))
+            new = -(-quantity // pack) * pack
+            new = new if new != quantity else quantity + pack
+        return {"quantity": new} if 0 < new != quantity else {}
 
     def cancel(self, at: float) -> None:
         """Cancel at `at`; what was already in flight (half an hour) still arrives."""

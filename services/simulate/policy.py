@@ -4,9 +4,9 @@ changes both within tolerance (a `changes_proposed` warning, or none where they 
 as accepted) and outside it (critical). Pure: the text of the file.
 
 The simulator's acknowledgments (`services.simulate.lifecycle`) keep their small changes
-within `TOLERANCE` and make their large ones exceed it; one supplier, `LENIENT`, has a
-wider tolerance of its own and its changes within it count as accepted
-(`accept_within_tolerance`, `projections.sla`).
+within the `[tolerance]` below (QUANTITY_PCT ... DAYS_LATE) and make their large ones
+exceed it; one supplier, `LENIENT`, has a wider tolerance of its own, and its changes
+within it count as accepted (`accept_within_tolerance`, `projections.sla`).
 """
 
 from decimal import Decimal
@@ -34,10 +34,10 @@ def sla_toml() -> str:
 acknowledgment_hours = 48
 
 [tolerance]                      # how far an acknowledged line may deviate from the PO line
-quantity_pct = {QUANTITY_PCT}                 # |confirmed - ordered| <= 2 % of the ordered quantity
-price_pct = {PRICE_PCT}                    # |unit price change| <= 1 % of the PO's unit price
-days_early = {DAYS_EARLY}                   # promised up to 7 days before the need-by date
-days_late = {DAYS_LATE}                    # ... or up to 3 days after it
+quantity_pct = {QUANTITY_PCT}                 # |confirmed - ordered| in % of the ordered quantity
+price_pct = {PRICE_PCT}                    # |unit price change| in % of the PO's unit price
+days_early = {DAYS_EARLY}                   # promised at most this many days before need-by
+days_late = {DAYS_LATE}                    # ... or after it
 
 [suppliers.{LENIENT}]             # Vandelay Industries: a framework agreement on small changes
 accept_within_tolerance = true   # changes all within tolerance count as accepted
@@ -45,5 +45,5 @@ accept_within_tolerance = true   # changes all within tolerance count as accepte
 [suppliers.{LENIENT}.tolerance]   # key by key over [tolerance]
 quantity_pct = {LENIENT_QUANTITY_PCT}
 price_pct = {LENIENT_PRICE_PCT}
-price_amount = {LENIENT_PRICE_AMOUNT}              # and at most 2.50 USD per unit: both limits apply
+price_amount = {LENIENT_PRICE_AMOUNT}              # at most this much per unit (USD) too
 """

@@ -64,7 +64,7 @@ class Behaviour:
 
     name: str
     ack_hours: tuple[float, float] | None
-    changes: float = 0.06  # accepts with changes to lines
+    changes: float = 0.12  # accepts with changes to lines
     reject: float = 0.02
     bounce: float = 0.0  # permanent delivery failure: a dead address
     transient: float = 0.03  # temporary failures, retried (attempt 2, 3) before delivery
@@ -77,7 +77,7 @@ BEHAVIOURS = {
     for b in (
         Behaviour("fast", (0.05, 2.0)),
         Behaviour("steady", (2.0, 30.0)),
-        Behaviour("slow", (30.0, 150.0), changes=0.1),
+        Behaviour("slow", (30.0, 150.0), changes=0.2),
         Behaviour("silent", None, receipt=0.3),
         Behaviour("bouncing", (1.0, 24.0), bounce=0.6),
         Behaviour("flaky", (1.0, 24.0), transient=0.7),
@@ -141,6 +141,7 @@ SUP-1022|Kowalski Elektro Sp. z o.o.|email|bouncing|EUR|30|1|kowalski-elektro.ex
 SUP-1023|Sunrise Textiles Pvt Ltd|email|slow|USD|60|5.5|sunrise-textiles.example
 SUP-1024|Gringotts Facility Services|portal|silent|GBP|14|0|gringotts-fs.example
 SUP-1025|Zenith Bearings Inc|edi|fast|USD|30|-5|zenith-bearings.example
+SUP-1026|Al Qurain Industrial Trading Co. W.L.L.|cxml|slow|KWD|45|3|alqurain-trading.example
 """
 SUPPLIERS = tuple(
     Supplier(i, n, Channel(c), BEHAVIOURS[b], cur, int(t), float(tz), d)
@@ -160,7 +161,16 @@ CATALOG = (  # sku, description, unit price range in USD, quantity range
     ("LIC-CLOUD-USR", "Cloud workspace licence, per user-year", 96.0, 180.0, 10, 500),
     ("STL-PLATE-S355", "Steel plate S355 10 mm, per tonne", 780.0, 1100.0, 1, 25),
 )
-FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "CAD": 1.36, "CHF": 0.88, "SEK": 10.6, "JPY": 151.0}
+FX = {  # units of each currency per USD; prices keep the currency's ISO 4217 minor units
+    "USD": 1.0,
+    "EUR": 0.92,
+    "GBP": 0.79,
+    "CAD": 1.36,
+    "CHF": 0.88,
+    "SEK": 10.6,
+    "JPY": 151.0,
+    "KWD": 0.307,
+}
 BUYERS = ("m.garcia", "a.okafor", "l.schmidt", "k.tanaka", "j.smith")
 INTERNAL = (  # recipient id, channel, address, share of POs that include it
     ("ap-inbox", Channel.EMAIL, "ap-invoices@buyer.example", 0.55),

@@ -5,8 +5,8 @@ partner's local time and offset (the caller cuts the event time to the second). 
 confirmation states the scripted decision as the header type (accept, detail, reject),
 its revision as potrack's ``Extrinsic name="revision"``, the supplier's reference as
 confirmID, a rejection's reason as Comments, and each answered line as one
-ConfirmationItem: accept, detail (with the changed quantity, price or date) or
-backordered, the promised date as deliveryDate.
+ConfirmationItem: accept, detail (with the changed quantity, price or date), backordered
+or reject (for the ordered quantity), the promised date as deliveryDate.
 """
 
 from datetime import date, datetime, time
@@ -18,7 +18,12 @@ from services.simulate.documents.order import Numbers, Order
 from services.simulate.partners import BUYER_ANID, TradingPartner
 
 _TYPES = {"accepted": "accept", "accepted_with_changes": "detail", "rejected": "reject"}
-_LINE_TYPES = {"accepted": "accept", "changed": "detail", "backordered": "backordered"}
+_LINE_TYPES = {
+    "accepted": "accept",
+    "changed": "detail",
+    "backordered": "backordered",
+    "rejected": "reject",
+}
 
 
 def _parties(partner: TradingPartner) -> cxml.Parties:

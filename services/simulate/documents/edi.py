@@ -4,12 +4,13 @@ Dates and times are the partner's local clock (naive, as the formats carry them)
 caller passes the event time already cut to the minute. Line answers are written so that
 the gateway reads back the scripted decision and the values the script states:
 
-- X12 ACK01: accepted IA, backordered IB (ACK02 the whole quantity), changed IQ (ACK02 the
-  new quantity), IP (PO104 the new price) or DR (ACK05 the new date); BAK02/BCA02 AD or
-  AK (accepted, with or without lines), AC (with changes), RJ (rejected).
-- EDIFACT LIN 1229: accepted 5, changed 3 (QTY 113, PRI AAA), backordered 6 with QTY 83;
-  BGM 1225 29 (accepted), 4 (change), 27 (not accepted, FTX the reason); RFF+ON carries
-  the revision, RFF+ACW the ORDERS answered.
+- X12 ACK01: accepted IA, backordered IB (ACK02 the whole quantity), rejected IR, changed
+  IQ (ACK02 the new quantity), IP (PO104 the new price), IC (both) or DR (only the date);
+  ACK05 the promised date of any of them; BAK02/BCA02 AD or AK (accepted, with or without
+  lines), AC (with changes), RJ (rejected).
+- EDIFACT LIN 1229: accepted 5, changed 3 (QTY 113, PRI AAA), backordered 6 with QTY 83,
+  rejected 7; DTM 69 the promised date; BGM 1225 29 (accepted), 4 (change), 27 (not
+  accepted, FTX the reason); RFF+ON carries the revision, RFF+ACW the ORDERS answered.
 """
 
 from dataclasses import replace
@@ -23,6 +24,8 @@ from services.simulate.partners import BUYER_GLN, BUYER_X12, TradingPartner
 
 _X12_TYPES = {"accepted": "AD", "accepted_with_changes": "AC", "rejected": "RJ"}
 _FUNCTIONS = {"accepted": "29", "accepted_with_changes": "4", "rejected": "27"}
+_LINE_STATUS = {"accepted": "IA", "backordered": "IB", "rejected": "IR"}  # changed: below
+_LIN_ACTIONS = {"accepted": "5", "changed": "3", "backordered": "6", "rejected": "7"}
 
 
 def _local(partner: TradingPartner, at: datetime) -> datetime:
@@ -49,14 +52,17 @@ def functional_ack(numbers: Numbers, partner: TradingPartner, answered: str, at:
 def _ack_line(ordered: dict[str, Any], answer: dict[str, Any]) -> x12.AckLine:
     quantity, price = Decimal(ordered["quantity"]), Decimal(ordered["unit_price"])
     decision, acked, status = answer["decision"], None, "DR"
-    if decision == "accepted":
-        status = "IA"
-    elif decision == "backordered":
-        status, acked = "IB", quantity
-    elif "quantity" in answer:
-        status, acked = "IQ", Decimal(answer["quantity"])
+    if "quantity" in answer:
+        acked = Decimal(answer["quantity"])
+    if "unit_price" in answer:
+        price = Decimal(answer["unit_price"])  # PO104: the price the supplier confirms
+    if decision in _LINE_STATUS:
+        status = _LINE_STATUS[decision]
+        acked = quantity if decision == "backordered" else acked
+    elif acked is not None:
+        status = "IC" if "unit_price" in answer else "IQ"
     elif "unit_price" in answer:
-        status, price = "IP", Decimal(answer["unit_price"])
+        status = "IP"
     line = answer["line"]
     item = ordered.get("sku")
     return x12.AckLine(line, quantity, price, status, acked, _promised(answer), item=item)
@@ -105,12 +111,12 @@ def contrl(numbers: Numbers, partner: TradingPartner, answered: str, at: datetim
 
 def _response_line(ordered: dict[str, Any], answer: dict[str, Any]) -> edifact.ResponseLine:
     quantity, decision = Decimal(ordered["quantity"]), answer["decision"]
-    line = edifact.ResponseLine(answer["line"], "5", ordered.get("sku"), ordered=quantity)
+    action = _LIN_ACTIONS[decision]
+    line = edifact.ResponseLine(answer["line"], action, ordered.get("sku"), ordered=quantity)
     values: dict[str, Any] = {"promised": _promised(answer)}
     if decision == "backordered":
-        values |= {"action": "6", "backorder": quantity}
+        values["backorder"] = quantity
     elif decision == "changed":
-        values["action"] = "3"
         if "quantity" in answer:
             values["quantity"] = Decimal(answer["quantity"])
         if "unit_price" in answer:

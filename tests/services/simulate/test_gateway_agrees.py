@@ -100,7 +100,9 @@ def test_live_documents_agree_too(partners: Partners) -> None:
     sent_log = SentLog(e.value for e in stream if e.bad is None and isinstance(e.value, dict))
     checked = agreement(stream, partners, sent_log)
     unanswered = checked.pop(None, 0)
-    assert sum(checked.values()) > 500 and unanswered <= sum(checked.values()) // 100
+    # Late events lag up to 30 s in a stream of under a minute: a document whose late
+    # po.sent falls after the cut is unanswered here (about 0.2-1.2 % over seeds).
+    assert sum(checked.values()) > 500 and unanswered <= sum(checked.values()) // 50
 
 
 def test_bad_documents_are_refused_with_a_reason(partners: Partners) -> None:
