@@ -37,6 +37,9 @@ from schemas.views import (
 )
 
 MAX_BUCKETS = 520  # ten years of weeks
+# The calendar a forecast may span: event dates (1970-9000, schemas.events.Day) plus at
+# most ten years of payment terms, with room for the buckets around them.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9100, 12, 31)
 STATES = ("confirmed", "open", "disputed")
 
 
@@ -124,18 +127,27 @@ def forecast(
     `start` to the one holding `end` (default: the earliest and latest dated payment),
     of one `currency` or all (ascending by code).
 
-    Raises ValueError (one line) when `end` is before `start` or the range would have
-    more than MAX_BUCKETS buckets."""
+    Raises ValueError (one line) when `end` is before `start`, a bound is outside
+    FIRST_DAY..LAST_DAY, or the range would have more than MAX_BUCKETS buckets."""
     chosen = [
         c if isinstance(c, Scheduled) else Scheduled.of(c)
         for c in commitments
         if c.state != "cancelled" and (currency is None or c.currency == currency)
     ]
+    for name, bound in (("from", start), ("to", end)):
+        if bound is not None and not FIRST_DAY <= bound <= LAST_DAY:
+            raise ValueError(f"{name} {bound} is outside {FIRST_DAY} to {LAST_DAY}")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"the forecast ends ({end}) before it starts ({start})")
     days = [day for c in chosen for day, _ in c.payments if day is not None]
+    # A missing bound is the earliest / latest payment, but never on the wrong side of the
+    # given one (then the range is that one day's bucket, the rest earlier or later).
     first = start if start is not None else min(days, default=None)
     last = end if end is not None else max(days, default=None)
-    if first is not None and last is not None and last < first:
-        raise ValueError(f"the forecast ends ({last}) before it starts ({first})")
+    if start is None and first is not None and last is not None and first > last:
+        first = last
+    if end is None and first is not None and last is not None and last < first:
+        last = first
     starts: list[date] = []
     if first is not None and last is not None:
         at = bucket_start(first, bucket)

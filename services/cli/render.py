@@ -1,12 +1,18 @@
-"""Human output of the CLI: a status view as rich tables."""
+"""Human output of the CLI: a status view, an audit trail and a cash forecast as rich tables."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
-from schemas.views import StatusView
+from schemas.status import RecipientKind
+from schemas.views import Amounts, CashForecast, LineDeviation, RecipientView, StatusView
 
 
 def _t(value: object) -> str:
@@ -35,22 +41,110 @@ def print_view(view: StatusView, console: Console) -> None:
     for anomaly in view.anomalies:
         head.add_row("anomaly", f"{anomaly.type} {_t(anomaly.time)} ({anomaly.id}): {anomaly.note}")
     console.print(head)
-    table = Table(title=f"recipients of revision {_t(view.revision)} (UTC)")
-    for col in ("recipient", "via", "status", "sent", "delivered", "received", "acked", "failure"):
-        table.add_column(col)
-    for r in view.recipients:
-        failure = f"{r.failure.code or ''} {r.failure.reason or ''}".strip() if r.failure else "-"
-        table.add_row(
-            f"{r.id} ({r.kind})",
-            r.channel,
-            r.status,
-            _short(r.sent_at),
-            _short(r.delivered_at),
-            _short(r.received_at),
-            _short(r.acknowledged_at),
-            failure,
-        )
-    console.print(table)
+    print_recipients(view, console)
+
+
+RECIPIENT_COLUMNS = (
+    "recipient",
+    "via",
+    "status",
+    "sent",
+    "delivered",
+    "received",
+    "acked",
+    "failure",
+)
+
+
+def _recipient_cells(r: RecipientView) -> list[str]:
+    failure = f"{r.failure.code or ''} {r.failure.reason or ''}".strip() if r.failure else "-"
+    return [
+        f"{r.id} ({r.kind})",
+        r.channel,
+        r.status,
+        _short(r.sent_at),
+        _short(r.delivered_at),
+        _short(r.received_at),
+        _short(r.acknowledged_at),
+        failure,
+    ]
+
+
+def _row_table(widths: list[int], header: bool, title: str | None = None) -> Table:
+    """One piece of the recipients table: the same columns and widths in every piece, so
+    that the pieces line up as one table with lines printed between its rows."""
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_header=header,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    for name, width in zip(RECIPIENT_COLUMNS, widths, strict=True):
+        table.add_column(name, width=width)
+    return table
+
+
+def print_recipients(view: StatusView, console: Console) -> None:
+    """The recipients of the current revision, one row each (times in UTC); under a
+    supplier recipient's row, what its acknowledgment changed line by line
+    (`deviation_text`)."""
+    rows = [_recipient_cells(r) for r in view.recipients]
+    widths = [
+        max(cell_len(c) for c in column) for column in zip(RECIPIENT_COLUMNS, *rows, strict=True)
+    ]
+    console.print(
+        _row_table(widths, header=True, title=f"recipients of revision {_t(view.revision)} (UTC)")
+    )
+    for r, cells in zip(view.recipients, rows, strict=True):
+        row = _row_table(widths, header=False)
+        row.add_row(*(Text(c) for c in cells))
+        console.print(row)
+        for line in deviation_lines(r):
+            console.print(Padding(Text(line), (0, 0, 0, 4)))  # wrapped lines stay indented
+
+
+def deviation_lines(r: RecipientView) -> list[str]:
+    """What a supplier recipient's counting acknowledgment changed, one text per line
+    (nothing for internal recipients or an acknowledgment as ordered)."""
+    if r.kind is not RecipientKind.SUPPLIER:
+        return []
+    lines = [deviation_text(d) for d in r.deviations]
+    if not lines and r.within_tolerance is False:
+        lines.append("changes proposed without line detail: outside tolerance")
+    return lines
+
+
+def _n(value: Decimal | date | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f" ({value:+}%)"
+
+
+def deviation_text(d: LineDeviation) -> str:
+    """One line's deviation for a person: `line 1 BOLT-8 changed: quantity 7 → 6
+    (-14.29%), unit price 12.50 → 12.50 (+0.00%), need-by 2026-01-10 → promised
+    2026-01-12 (+2 days); outside: quantity, date` (exact decimals, never rounded)."""
+    parts = [
+        f"quantity {_n(d.ordered_quantity)} → {_n(d.confirmed_quantity)}"
+        + _pct(d.quantity_change_pct)
+        + (f", {d.backordered_quantity} backordered" if d.backordered_quantity is not None else ""),
+        f"unit price {_n(d.ordered_unit_price)} → {_n(d.confirmed_unit_price)}"
+        + _pct(d.unit_price_change_pct),
+    ]
+    if d.need_by is not None or d.promised_date is not None:
+        days = "" if d.days is None else f" ({d.days:+d} day{'' if abs(d.days) == 1 else 's'})"
+        parts.append(f"need-by {_n(d.need_by)} → promised {_n(d.promised_date)}{days}")
+    judged = (
+        "within tolerance"
+        if d.within_tolerance
+        else "outside: " + ", ".join(check.replace("_", " ") for check in d.outside)
+    )
+    sku = f" {d.sku}" if d.sku else ""
+    return f"line {d.line}{sku} {d.decision}: {', '.join(parts)}; {judged}"
 
 
 def print_audit(entries: list[dict[str, Any]], console: Console) -> None:
@@ -79,3 +173,39 @@ def print_audit(entries: list[dict[str, Any]], console: Console) -> None:
             str(e["hash"])[:12],
         )
     console.print(table)
+
+
+AMOUNT_COLUMNS = ("confirmed", "open", "disputed", "total")
+
+
+def _amounts(a: Amounts) -> list[Text]:
+    # str(Decimal) is the JSON's text of the amount: exact, never rounded or re-formatted.
+    return [Text(str(getattr(a, name))) for name in AMOUNT_COLUMNS] + [Text(str(a.commitments))]
+
+
+def print_forecast(found: CashForecast, console: Console) -> None:
+    """A table per currency: a row per bucket (first..last day), then what falls earlier,
+    later or undated, and the totals; amounts exactly as the forecast gives them."""
+    when = f" as of {_t(found.as_of)}" if found.as_of else ""
+    if not found.currencies:
+        console.print(f"no commitments to forecast{when}", highlight=False)
+        return
+    before = f"earlier (before {found.start})" if found.start else "earlier"
+    after = f"later (after {found.end})" if found.end else "later"
+    for cur in found.currencies:
+        units = "no ISO minor units" if cur.minor_units is None else f"{cur.minor_units} decimals"
+        table = Table(
+            title=f"{cur.currency} ({units}): expected payments by {found.bucket}{when}",
+            title_justify="left",
+        )
+        table.add_column("period", no_wrap=True)
+        for name in (*AMOUNT_COLUMNS, "commitments"):
+            # Fold (never cut with an ellipsis) an amount wider than a narrow terminal.
+            table.add_column(name, justify="right", overflow="fold")
+        for b in cur.buckets:
+            table.add_row(Text(f"{b.start} .. {b.end}"), *_amounts(b))
+        table.add_row(Text(before), *_amounts(cur.earlier))
+        table.add_row(Text(after), *_amounts(cur.later))
+        table.add_row(Text("undated"), *_amounts(cur.undated), end_section=True)
+        table.add_row(Text("totals", style="bold"), *_amounts(cur.totals), style="bold")
+        console.print(table)

@@ -106,7 +106,22 @@ def test_a_po_without_dates_is_undated() -> None:
     )
 
 
+def test_one_bound_alone_never_contradicts_itself() -> None:
+    lines = [{"line": 1, "quantity": "1", "unit_price": "10", "need_by": "2026-12-07"}]
+    c = commitment("PO-B", po_facts("PO-B", "EUR", lines, payment_terms_days=0))
+    later = forecast([c], start=date(2030, 1, 1))
+    assert (later.start, later.end, str(later.currencies[0].earlier.open)) == (
+        date(2030, 1, 1),
+        date(2030, 1, 31),
+        "10.00",
+    )
+    sooner = forecast([c], end=date(2020, 1, 1))
+    assert (sooner.start, str(sooner.currencies[0].later.open)) == (date(2020, 1, 1), "10.00")
+
+
 def test_a_bad_range_is_one_line() -> None:
+    with pytest.raises(ValueError, match=r"^from 9999-12-27 is outside 1970-01-01 to 9100-12-31$"):
+        forecast([], bucket="week", start=date(9999, 12, 27), end=date(9999, 12, 31))
     with pytest.raises(ValueError, match=r"ends .* before it starts"):
         forecast([], start=date(2026, 2, 1), end=date(2026, 1, 1))
     with pytest.raises(ValueError, match=f"more than {MAX_BUCKETS} weeks"):

@@ -66,11 +66,12 @@ def get_cash_forecast(
             found = reads.forecast_as_of(
                 store, when, sla, bucket=bucket, currency=currency, start=start, end=end
             )
+        text = to_csv(found) if format is ForecastFormat.CSV else None
     except ValueError as exc:
         raise ProblemError(422, "invalid-range", "Invalid range", str(exc)) from exc
-    if format is ForecastFormat.CSV:
+    if text is not None:
         return Response(
-            to_csv(found),
+            text,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="cash-forecast.csv"'},
         )

@@ -68,6 +68,27 @@ const potrack = (() => {
     return seconds >= 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`;
   }
 
+  // Calendar days ("2026-12-07", no time zone) as "7 Dec 2026"; never through Date's local time.
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function parts(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    return m ? { year: +m[1], month: +m[2], day: +m[3] } : null;
+  }
+  function day(text, withYear = true) {
+    const p = parts(text);
+    if (!p) return text || "—";
+    return `${p.day} ${MONTHS[p.month - 1]}` + (withYear ? ` ${p.year}` : "");
+  }
+
+  // Fetch `path` as `accept` with the token and save it as `filename`.
+  async function download(path, accept, filename) {
+    const text = await api(path, accept);
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: accept })),
+      download: filename });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }
+
   function percent(rate) {
     return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + " %";
   }
@@ -82,5 +103,6 @@ const potrack = (() => {
       : [el("tr", { class: "empty" }, el("td", { colspan: columns }, emptyText))]));
   }
 
-  return { token, withToken, api, el, words, badge, time, ago, percent, poLink, replaceRows };
+  return { token, withToken, api, el, words, badge, time, ago, percent, poLink, replaceRows,
+    MONTHS, parts, day, download };
 })();

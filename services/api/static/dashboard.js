@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const { el, badge, words, time, ago, percent, poLink, replaceRows } = potrack;
+  const { el, badge, words, time, ago, percent, poLink, replaceRows, day, parts, MONTHS } = potrack;
   const STATUSES = [
     "distributing", "awaiting_acknowledgment", "distributed", "acknowledged",
     "changes_proposed", "rejected", "delivery_failed", "cancelled", "unknown",
@@ -95,6 +95,241 @@
     svg.replaceChildren(...shapes);
   }
 
+  // --- Cash forecast (GET /finance/cash-forecast) --------------------------------------
+  // Amounts stay the API's exact decimal strings in every text; only bar heights and the
+  // axis scale use Numbers, and axis labels are built digit by digit (no float artefacts).
+  const FORECAST_STATES = [["confirmed", "Confirmed"], ["open", "Open"], ["disputed", "Disputed"]];
+  const SPAN = { week: 13, month: 12 };  // buckets shown from the current week or month
+  const forecast = { bucket: "week", currency: null, data: null, request: 0, busy: false,
+    again: false };
+
+  const iso = (d) => d.toISOString().slice(0, 10);
+  function forecastRange(bucket) {
+    const now = new Date();
+    const [y, m, d] = [now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()];
+    const from = new Date(Date.UTC(y, m, d));
+    const to = bucket === "week" ? new Date(Date.UTC(y, m, d + 7 * (SPAN.week - 1)))
+      : new Date(Date.UTC(y, m + SPAN.month, 0));  // the last day of the 12th month
+    return { from: iso(from), to: iso(to) };
+  }
+
+  // "7 – 13 Dec 2026", "28 Dec 2026 – 3 Jan 2027", or "Dec 2026" for a month.
+  function bucketLabel(b) {
+    const [s, e] = [parts(b.start), parts(b.end)];
+    if (forecast.data.bucket !== "week") return `${MONTHS[s.month - 1]} ${s.year}`;
+    if (s.year !== e.year) return `${day(b.start)} – ${day(b.end)}`;
+    if (s.month !== e.month) return `${day(b.start, false)} – ${day(b.end)}`;
+    return `${s.day} – ${day(b.end)}`;
+  }
+
+  const isZero = (amount) => !/[1-9]/.test(amount);
+  const amountCell = (amount, testid, extra) => el("td", { "data-testid": testid,
+    class: ["num", isZero(amount) ? "muted" : "", extra || ""].join(" ").replace(/ +/g, " ").trim() },
+  amount);
+
+  // value = digits × 10^exp as a decimal string: (15, 5) -> "1500000", (25, -1) -> "2.5".
+  function scaled(digits, exp) {
+    if (digits === 0) return "0";
+    if (exp >= 0) return String(digits) + "0".repeat(exp);
+    const s = String(digits).padStart(1 - exp, "0");
+    return (s.slice(0, s.length + exp) + "." + s.slice(s.length + exp)).replace(/\.?0+$/, "");
+  }
+
+  // A 1-2-5 step giving about four gridlines up to `max`, as [step digits, exponent, count].
+  function ticks(max) {
+    if (!(max > 0)) return [1, 0, 1];
+    let exp = Math.floor(Math.log10(max / 4));
+    const f = max / 4 / 10 ** exp;
+    let m = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    if (m === 10) [m, exp] = [1, exp + 1];
+    return [m, exp, Math.max(1, Math.ceil(max / (m * 10 ** exp) - 1e-9))];
+  }
+
+  function drawForecast(cur) {
+    const svg = $("forecast-chart");
+    const NS = "http://www.w3.org/2000/svg";
+    const node = (tag, attrs, ...kids) => {
+      const n = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+      for (const kid of kids) n.append(kid);
+      return n;
+    };
+    const buckets = cur.buckets;
+    const max = Math.max(0, ...buckets.map((b) => Number(b.total)));
+    const [m, exp, count] = ticks(max);
+    const labels = Array.from({ length: max > 0 ? count + 1 : 1 }, (_, i) => scaled(i * m, exp));
+    const top = count * m * 10 ** exp;
+    const left = 14 + 7 * Math.max(...labels.map((t) => t.length));
+    // Drawn at the width it is shown at, so its text is never scaled down.
+    const width = Math.max(360, Math.floor(svg.parentNode.clientWidth || 720));
+    const height = 280, right = 8, plotTop = 22, plotBottom = height - 42;
+    const plotHeight = plotBottom - plotTop;
+    const slot = (width - left - right) / Math.max(1, buckets.length);
+    const barWidth = Math.min(44, slot * 0.64);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    const weekly = forecast.data.bucket === "week";
+    const shapes = [node("text", { x: 0, y: 12, class: "axis axis-title" }, cur.currency)];
+    labels.forEach((text, i) => {
+      const y = plotBottom - (plotHeight * i) / count;
+      shapes.push(
+        node("line", { x1: left, x2: width - right, y1: y, y2: y,
+          class: i ? "gridline" : "baseline" }),
+        node("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "axis",
+          "data-testid": "forecast-tick" }, text));
+    });
+    buckets.forEach((b, i) => {
+      const x = left + slot * i + (slot - barWidth) / 2;
+      const p = parts(b.start);
+      const first = weekly ? `${p.day} ${MONTHS[p.month - 1]}` : MONTHS[p.month - 1];
+      const newYear = i === 0 || (weekly ? parts(buckets[i - 1].start).year !== p.year
+        : p.month === 1);
+      const summary = `${bucketLabel(b)}: ` + FORECAST_STATES.map(([s, label]) =>
+        `${label.toLowerCase()} ${b[s]}`).join(", ") + `; total ${b.total} ${cur.currency}`
+        + ` from ${b.commitments} ${b.commitments === 1 ? "commitment" : "commitments"}`;
+      const group = node("g", { "data-testid": "forecast-bucket", "data-start": b.start,
+        "data-total": b.total }, node("title", {}, summary));
+      // An invisible full-height target, so the tooltip shows over empty buckets too.
+      group.append(node("rect", { x: left + slot * i, y: plotTop, width: slot,
+        height: plotHeight, class: "hover-target" }));
+      let y = plotBottom;
+      for (const [state] of FORECAST_STATES) {
+        if (isZero(b[state])) continue;
+        const h = Math.max(1.5, (Number(b[state]) / top) * plotHeight);
+        y -= h;
+        group.append(node("rect", { x, y, width: barWidth, height: h,
+          class: "fbar fbar-" + state, "data-testid": "forecast-bar", "data-state": state,
+          "data-amount": b[state] }));
+      }
+      group.append(node("text", { x: left + slot * (i + 0.5), y: plotBottom + 16,
+        "text-anchor": "middle", class: "axis" }, first));
+      if (newYear) {
+        group.append(node("text", { x: left + slot * (i + 0.5), y: plotBottom + 30,
+          "text-anchor": "middle", class: "axis muted-axis" }, p.year));
+      }
+      shapes.push(group);
+    });
+    if (max === 0) {
+      shapes.push(node("text", { x: left + (width - left - right) / 2, y: plotTop + plotHeight / 2,
+        "text-anchor": "middle", class: "axis", "data-testid": "forecast-none" },
+      `No dated payments expected in these ${weekly ? "weeks" : "months"}`));
+    }
+    svg.replaceChildren(...shapes);
+  }
+
+  function renderForecastTable(cur) {
+    const f = forecast.data;
+    const weekly = f.bucket === "week";
+    $("forecast-bucket-head").textContent = weekly ? "Week" : "Month";
+    const rows = cur.buckets.filter((b) => b.commitments > 0).map((b) =>
+      el("tr", { "data-testid": "forecast-row", "data-start": b.start },
+        el("td", { title: `${b.start} to ${b.end}` }, bucketLabel(b)),
+        FORECAST_STATES.map(([s]) => amountCell(b[s], s)),
+        amountCell(b.total, "total", "strong")));
+    const none = weekly ? "No payments expected in these weeks." : "No payments expected in these months.";
+    replaceRows($("forecast-rows"), rows, none, 5);
+    const other = [
+      ["earlier", "Past due", `expected before ${day(f.start)}`],
+      ["later", "Later", `after ${day(f.end)}`],
+      ["undated", "Undated", "no promised or need-by date"],
+      ["totals", "All commitments", "not cancelled"],
+    ];
+    $("forecast-other").replaceChildren(...other.map(([key, label, note]) => {
+      const a = cur[key];
+      const warn = key === "earlier" && !isZero(a.total);
+      return el("tr", { "data-testid": "forecast-" + key,
+        class: [key === "totals" ? "total-row" : "", warn ? "past-due" : ""].join(" ").trim() || null },
+      el("th", { scope: "row" }, label, el("span", { class: "row-note muted small" }, note)),
+      FORECAST_STATES.map(([s]) => amountCell(a[s], s)),
+      amountCell(a.total, "total", "strong"));
+    }));
+    const units = cur.minor_units === null ? "no ISO minor units" : `${cur.minor_units} minor units`;
+    $("forecast-table-caption").textContent = `${cur.currency} · exact amounts (${units})`;
+  }
+
+  function renderForecast() {
+    const f = forecast.data;
+    const message = $("forecast-message");
+    const select = $("forecast-currency");
+    const codes = f.currencies.map((c) => c.currency);
+    if (!codes.includes(forecast.currency)) forecast.currency = codes[0] || null;
+    select.replaceChildren(...codes.map((code) => el("option",
+      { value: code, selected: code === forecast.currency }, code)));
+    select.disabled = !codes.length;
+    const cur = f.currencies.find((c) => c.currency === forecast.currency);
+    $("forecast-body").hidden = !cur;
+    message.hidden = Boolean(cur);
+    if (!cur) {
+      message.textContent = "No commitments: no approved purchase order expects a payment.";
+      $("forecast-range").textContent = "";
+      return;
+    }
+    const weekly = f.bucket === "week";
+    $("forecast-range").textContent = `${day(f.start)} – ${day(f.end)} · `
+      + `${cur.buckets.length} ${weekly ? "weeks" : "months"}`;
+    $("forecast-caption").textContent = `Expected payments per ${weekly ? "week (from Monday)"
+      : "month"} in ${cur.currency}, by commitment state`;
+    $("forecast-chart").setAttribute("aria-label", `Stacked bars of expected payments in `
+      + `${cur.currency} per ${f.bucket}; the table beside it lists the exact amounts`);
+    drawForecast(cur);
+    renderForecastTable(cur);
+  }
+
+  // One request at a time; a change while one runs asks for another when it ends.
+  async function refreshForecast() {
+    if (forecast.busy) { forecast.again = true; return; }
+    forecast.busy = true;
+    try {
+      do {
+        forecast.again = false;
+        const { from, to } = forecastRange(forecast.bucket);
+        const found = await potrack.api(`/finance/cash-forecast?bucket=${forecast.bucket}`
+          + `&from=${from}&to=${to}`);
+        if (!forecast.again) {
+          forecast.data = found;
+          renderForecast();
+        }
+      } while (forecast.again);
+      $("forecast").dataset.state = "loaded";
+    } catch (error) {
+      $("forecast-body").hidden = true;
+      $("forecast-message").hidden = false;
+      $("forecast-message").textContent = "Cash forecast unavailable: " + error.message;
+      $("forecast").dataset.state = "error";
+    } finally {
+      forecast.busy = false;
+    }
+  }
+
+  function setupForecast() {
+    const buttons = document.querySelectorAll("#forecast [data-bucket]");
+    for (const button of buttons) {
+      button.addEventListener("click", () => {
+        forecast.bucket = button.dataset.bucket;
+        for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
+        $("forecast").dataset.state = "loading";
+        refreshForecast();
+      });
+    }
+    $("forecast-currency").addEventListener("change", (event) => {
+      forecast.currency = event.target.value;
+      renderForecast();
+    });
+    let resized = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resized);
+      resized = setTimeout(() => { if (forecast.data) renderForecast(); }, 150);
+    });
+    $("forecast-csv").addEventListener("click", () => {
+      const { from, to } = forecastRange(forecast.bucket);
+      const only = forecast.currency ? `&currency=${forecast.currency}` : "";
+      potrack.download(`/finance/cash-forecast?format=csv&bucket=${forecast.bucket}`
+        + `&from=${from}&to=${to}${only}`, "text/csv", `cash-forecast-${forecast.bucket}.csv`);
+    });
+    refreshForecast();
+  }
+
   function renderProjections(projections) {
     $("projections").textContent = projections.length
       ? "Projections: " + projections.map((p) => `${p.name} lag ${p.lag}`).join(" · ")
@@ -117,15 +352,19 @@
 
   function connect() {
     const source = new EventSource(potrack.withToken("/events/stream"));
+    let first = true;
     source.addEventListener("summary", (event) => {
       live("live", "live");
       render(JSON.parse(event.data));
+      if (!first) refreshForecast();  // something changed: commitments may have too
+      first = false;
     });
     source.onopen = () => live("live", "live");
     source.onerror = () => live("down", "reconnecting…");  // EventSource retries by itself
   }
 
   buildStatusGrid();
+  setupForecast();
   potrack.api("/dashboard/summary").then(render).catch((e) => live("down", e.message));
   connect();
 })();

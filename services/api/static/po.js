@@ -1,8 +1,9 @@
-// PO detail: status view, a timeline per recipient and revision, and the audit trail.
+// PO detail: status view, lines with each supplier's answer, the finance commitment, a
+// timeline per recipient and revision, and the audit trail.
 "use strict";
 
 (() => {
-  const { el, badge, words, time, api } = potrack;
+  const { el, badge, words, time, api, day } = potrack;
   const $ = (id) => document.getElementById(id);
   const poNumber = decodeURIComponent(location.pathname.replace(/^\/ui\/po\//, ""));
   const STEPS = [["sent", "Sent"], ["delivered", "Delivered"], ["received", "Received"],
@@ -92,10 +93,17 @@
       ? el("div", { class: "failure" }, `Delivery failure ${r.failure.code || ""} `
         + `${r.failure.reason || ""} (${r.failure.permanent === false ? "transient" : "permanent"})`)
       : null;
+    // The current revision's view judges the acknowledgment against the supplier's tolerance.
+    const off = (r.deviations || []).filter((d) => !d.within_tolerance).length;
+    const judged = r.within_tolerance === true || r.within_tolerance === false
+      ? el("span", { class: "tol " + (r.within_tolerance ? "tol-within" : "tol-outside"),
+        "data-testid": "recipient-tolerance" }, r.within_tolerance ? "✓ within tolerance"
+        : "✗ outside tolerance " + (off ? `(${off} ${off === 1 ? "line" : "lines"})`
+          : "(changes without line detail)")) : null;
     return el("div", { class: "recipient", "data-testid": "timeline-recipient" },
       el("div", { class: "recipient-head" },
         el("strong", {}, r.id), el("span", { class: "muted" }, ` ${r.kind} · ${r.channel}`),
-        badge(r.status)),
+        judged, badge(r.status)),
       el("ol", { class: "steps" }, steps), failure, notesBlock(r.notes));
   }
 
@@ -122,6 +130,157 @@
     const others = notes.filter((n) => !shown.has(n.revision + "/" + n.recipient));
     if (others.length) blocks.push(el("h3", {}, "Other notifications"), notesBlock(others));
     $("timeline").replaceChildren(...blocks);
+  }
+
+  // --- Lines (GET /pos/{po}/lines) and the commitment (GET /pos/{po}/commitment) --------
+  // Quantities, prices and amounts are the API's exact decimal strings, shown as they come.
+  const OUTSIDE = { quantity: "quantity", unit_price: "unit price", date: "date",
+    rejected: "rejected", missing: "not answered", unknown: "not on the PO",
+    no_date: "no promised date" };
+  const UNANSWERED = new Set(["rejected", "missing", "unknown"]);
+  const isZero = (text) => !/[1-9]/.test(text || "0");
+  const signed = (text) => (String(text).startsWith("-") ? "−" + String(text).slice(1)
+    : "+" + text);
+  const given = (value) => value !== null && value !== undefined;
+
+  function delta(amount, pct) {
+    if (!given(amount) || isZero(amount)) return null;
+    return el("div", { class: "delta small" },
+      signed(amount) + (given(pct) ? ` · ${signed(pct)} %` : ""));
+  }
+
+  function ordered(orderedValue, confirmed, change) {
+    if (!given(confirmed)) return `${orderedValue ?? "—"} → —`;
+    if (!given(orderedValue) || (given(change) && !isZero(change))) {
+      return `${orderedValue ?? "—"} → ${confirmed}`;
+    }
+    return String(confirmed);
+  }
+
+  function datesCell(need, promised, days, off) {
+    const text = promised ? `${day(need)} → ${day(promised)}` : day(need);
+    const note = !promised ? (off ? "no date promised" : null)
+      : days > 0 ? `${days} ${days === 1 ? "day" : "days"} late`
+        : days < 0 ? `${-days} ${days === -1 ? "day" : "days"} early` : days === 0 ? "on time" : null;
+    return el("td", { class: off ? "off" : null, "data-testid": "dates" }, text,
+      note ? el("div", { class: "delta small" }, note) : null);
+  }
+
+  function toleranceMark(d) {
+    if (d.within_tolerance) {
+      return el("span", { class: "tol tol-within", "data-testid": "tolerance",
+        "data-within": "true" }, "✓ within");
+    }
+    return el("span", { class: "tol tol-outside", "data-testid": "tolerance",
+      "data-within": "false", "data-outside": d.outside.join(" ") },
+    "✗ outside: " + d.outside.map((c) => OUTSIDE[c] || words(c)).join(", "));
+  }
+
+  function answerCells(answer) {
+    const d = answer.deviation;
+    const off = new Set(d.outside);
+    return [
+      el("td", { title: "acknowledged " + time(answer.acknowledged_at) },
+        el("strong", {}, answer.recipient),
+        el("div", { class: "muted small" }, words(answer.decision))),
+      el("td", {}, el("span", { class: "outcome outcome-" + d.decision,
+        "data-testid": "line-decision" }, d.decision === "missing" ? "not answered"
+        : words(d.decision))),
+      el("td", { class: "num" + (off.has("quantity") || off.has("rejected") ? " off" : ""),
+        "data-testid": "quantity" },
+      ordered(d.ordered_quantity, d.confirmed_quantity, d.quantity_change),
+      delta(d.quantity_change, d.quantity_change_pct),
+      given(d.backordered_quantity)
+        ? el("div", { class: "delta small" }, `${d.backordered_quantity} backordered`) : null),
+      el("td", { class: "num" + (off.has("unit_price") ? " off" : ""), "data-testid": "unit-price" },
+        ordered(d.ordered_unit_price, d.confirmed_unit_price, d.unit_price_change),
+        delta(d.unit_price_change, d.unit_price_change_pct)),
+      datesCell(d.need_by, d.promised_date, d.days, off.has("date") || off.has("no_date")),
+      el("td", {}, toleranceMark(d)),
+    ];
+  }
+
+  function answerRow(answer, lead) {
+    const d = answer.deviation;
+    const tone = UNANSWERED.has(d.decision) ? "line-bad" : d.within_tolerance ? "" : "line-outside";
+    return el("tr", { class: [tone, lead ? "line-first" : ""].join(" ").trim() || null,
+      "data-testid": "line-answer", "data-line": d.line, "data-recipient": answer.recipient,
+      "data-decision": d.decision }, lead || [], answerCells(answer));
+  }
+
+  const itemParts = (sku, description) => [
+    sku ? el("strong", {}, sku) : el("span", { class: "muted" }, "—"),
+    description ? el("div", { class: "muted small" }, description) : null];
+
+  function renderLines(found) {
+    if (!found) return;
+    const rows = [];
+    for (const line of found.lines) {
+      const span = Math.max(1, line.answers.length);
+      const lead = [el("td", { class: "num", rowspan: span, "data-testid": "line-number" }, line.line),
+        el("td", { rowspan: span }, itemParts(line.sku, line.description))];
+      if (!line.answers.length) {
+        rows.push(el("tr", { class: "line-first", "data-testid": "line-unanswered",
+          "data-line": line.line }, lead,
+        el("td", { class: "muted" }, "—"),
+        el("td", {}, el("span", { class: "outcome outcome-awaiting" }, "awaiting answer")),
+        el("td", { class: "num" }, line.quantity), el("td", { class: "num" }, line.unit_price),
+        el("td", {}, day(line.need_by)), el("td", { class: "muted" }, "—")));
+        continue;
+      }
+      line.answers.forEach((answer, i) => rows.push(answerRow(answer, i === 0 ? lead : null)));
+    }
+    for (const answer of found.unknown_lines) {
+      rows.push(answerRow(answer, [
+        el("td", { class: "num", "data-testid": "line-number" }, answer.deviation.line),
+        el("td", { class: "muted" }, "not on the PO")]));
+    }
+    const outside = [...found.lines.flatMap((l) => l.answers), ...found.unknown_lines]
+      .filter((a) => !a.deviation.within_tolerance).length;
+    $("lines-note").textContent = `revision ${found.revision ?? "—"}`
+      + (found.currency ? ` · ${found.currency}` : "")
+      + ` · ${found.lines.length} ${found.lines.length === 1 ? "line" : "lines"}`
+      + (outside ? ` · ${outside} ${outside === 1 ? "answer" : "answers"} outside tolerance` : "");
+    potrack.replaceRows($("lines"), rows, found.revision === null
+      ? "No revision approved yet." : "This revision has no lines.", 8);
+    const first = $("lines").querySelector("tr.empty");
+    if (first) first.dataset.testid = "no-lines";
+  }
+
+  function renderCommitment(c, problem) {
+    const box = $("commitment");
+    if (!c) {
+      $("commitment-state").replaceChildren();
+      box.replaceChildren(el("p", { class: "muted", "data-testid": "no-commitment" },
+        problem || "No commitment: the PO is not approved yet."));
+      return;
+    }
+    $("commitment-state").replaceChildren(badge(c.state));
+    const money = (amount) => el("span", { class: "money" }, amount, " ",
+      el("span", { class: "muted" }, c.currency));
+    const facts = [
+      ["Amount", money(c.amount), "amount"],
+      given(c.proposed_amount) ? ["Proposed", money(c.proposed_amount), "proposed"] : null,
+      ["Expected payment", day(c.expected_payment_date), "expected"],
+      c.confirmed_at ? ["Confirmed", time(c.confirmed_at), "confirmed"] : null,
+      ["Supplier", `${c.supplier_id} · revision ${c.revision}`, "supplier"],
+    ].filter(Boolean);
+    const payments = c.payments.map((pay) => el("tr", { "data-testid": "payment" },
+      el("td", {}, pay.expected_payment_date ? day(pay.expected_payment_date)
+        : el("span", { class: "muted" }, "undated")),
+      el("td", { class: "num" }, pay.amount),
+      pay.lines.length ? el("td", { class: "muted small" }, pay.lines.join(", "))
+        : el("td", { class: "muted small", title: "not tied to a PO line: the rest of the amount" },
+          "—")));
+    box.replaceChildren(el("div", { class: "commitment-body" },
+      el("dl", { class: "money-facts" }, facts.flatMap(([k, v, id]) =>
+        [el("dt", {}, k), el("dd", { "data-testid": "commitment-" + id }, v)])),
+      c.payments.length ? el("table", { class: "grid payments" },
+        el("thead", {}, el("tr", {}, el("th", {}, "Payment"),
+          el("th", { class: "num" }, `Amount ${c.currency}`), el("th", {}, "Lines"))),
+        el("tbody", {}, payments))
+        : el("p", { class: "muted small" }, c.state === "cancelled"
+          ? "Cancelled: no payment expected." : "No payment scheduled.")));
   }
 
   function renderHead(view) {
@@ -195,9 +354,22 @@
     $("download-csv").addEventListener("click", downloadCsv);
     const path = "/pos/" + encodeURIComponent(poNumber);
     try {
-      const [view, entries, notes] = await Promise.all([api(path), api(path + "/audit"),
-        api(path + "/notifications").catch(() => [])]);
+      const [view, entries, notes, lines, commitment] = await Promise.all([api(path),
+        api(path + "/audit"), api(path + "/notifications").catch(() => []),
+        api(path + "/lines").catch((e) => ({ error: e })),
+        api(path + "/commitment").catch((e) => ({ error: e }))]);
       renderHead(view);
+      if (lines.error) {
+        potrack.replaceRows($("lines"), [], "Lines unavailable: " + lines.error.message, 8);
+      } else {
+        renderLines(lines);
+      }
+      if (commitment.error) {
+        renderCommitment(null, commitment.error.status === 404 ? null
+          : "Commitment unavailable: " + commitment.error.message);
+      } else {
+        renderCommitment(commitment);
+      }
       renderTimeline(view, entries, notes);
       renderAudit(entries);
       $("loaded-at").textContent = "loaded " + time(new Date().toISOString());
