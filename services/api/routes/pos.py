@@ -1,5 +1,7 @@
 """Status views: one PO (now or as of an event time) and keyset pages of them."""
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,6 +14,7 @@ from services import reads
 from services.api.deps import DBDep, SlaDep, StoreDep
 from services.api.params import InstantText, decode_cursor, encode_cursor, parse_instant
 from services.api.problems import ProblemError, problems
+from services.store.events import EventStore
 
 router = APIRouter(tags=["purchase orders"])
 
@@ -52,12 +55,30 @@ def get_po(
     sla: SlaDep,
     as_of: Annotated[InstantText | None, AS_OF] = None,
 ) -> dict[str, Any]:
-    if as_of is not None:
-        view = reads.po_view_as_of(store, po_number, parse_instant("as_of", as_of), sla)
+    return _found(
+        store,
+        po_number,
+        as_of,
+        lambda: reads.current_view(store, db, po_number, sla),
+        lambda when: reads.po_view_as_of(store, po_number, when, sla),
+    )
+
+
+def _found(
+    store: EventStore,
+    po_number: str,
+    as_of: str | None,
+    now: Callable[[], dict[str, Any] | None],
+    then: Callable[[datetime], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """`now()`, or `then(as_of)` for an `as_of` text; a 404 problem when it finds nothing
+    (saying so when the PO only has later events), a 422 for a bad instant."""
+    if as_of is None:
+        view = now()
+    else:
+        view = then(parse_instant("as_of", as_of))
         if view is None and store.facts(po_number):
             raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
-    else:
-        view = reads.current_view(store, db, po_number, sla)
     if view is None:
         raise unknown_po(po_number)
     return view
@@ -79,15 +100,13 @@ def get_po_lines(
     sla: SlaDep,
     as_of: Annotated[InstantText | None, AS_OF] = None,
 ) -> dict[str, Any]:
-    if as_of is not None:
-        view = reads.lines_as_of(store, po_number, parse_instant("as_of", as_of), sla)
-        if view is None and store.facts(po_number):
-            raise unknown_po(po_number, f"no event of PO {po_number!r} at or before {as_of}")
-    else:
-        view = reads.lines_now(store, po_number, sla)
-    if view is None:
-        raise unknown_po(po_number)
-    return view
+    return _found(
+        store,
+        po_number,
+        as_of,
+        lambda: reads.lines_now(store, po_number, sla),
+        lambda when: reads.lines_as_of(store, po_number, when, sla),
+    )
 
 
 @router.get(
