@@ -125,17 +125,23 @@ def _pct(value: Decimal | None) -> str:
 
 
 def deviation_text(d: LineDeviation) -> str:
-    """One line's deviation for a person: `line 1 BOLT-8 changed: quantity 7 → 6
-    (-14.29%), unit price 12.50 → 12.50 (+0.00%), need-by 2026-01-10 → promised
-    2026-01-12 (+2 days); outside: quantity, date` (exact decimals, never rounded)."""
-    parts = [
-        f"quantity {_n(d.ordered_quantity)} → {_n(d.confirmed_quantity)}"
-        + _pct(d.quantity_change_pct)
-        + (f", {d.backordered_quantity} backordered" if d.backordered_quantity is not None else ""),
-        f"unit price {_n(d.ordered_unit_price)} → {_n(d.confirmed_unit_price)}"
-        + _pct(d.unit_price_change_pct),
-    ]
-    if d.need_by is not None or d.promised_date is not None:
+    """One line's deviation for a person, naming only what differs: `line 1 BOLT-8
+    changed: quantity 7 → 6 (-14.29%), need-by 2026-01-10 → promised 2026-01-12 (+2
+    days); outside: quantity, date` (exact decimals, never rounded)."""
+    parts = []
+    if d.quantity_change or d.decision in ("rejected", "missing", "unknown"):
+        parts.append(
+            f"quantity {_n(d.ordered_quantity)} → {_n(d.confirmed_quantity)}"
+            + _pct(d.quantity_change_pct)
+        )
+    if d.backordered_quantity is not None:
+        parts.append(f"{d.backordered_quantity} backordered")
+    if d.unit_price_change:
+        parts.append(
+            f"unit price {_n(d.ordered_unit_price)} → {_n(d.confirmed_unit_price)}"
+            + _pct(d.unit_price_change_pct)
+        )
+    if d.days or (d.decision == "backordered" and d.promised_date is None):
         days = "" if d.days is None else f" ({d.days:+d} day{'' if abs(d.days) == 1 else 's'})"
         parts.append(f"need-by {_n(d.need_by)} → promised {_n(d.promised_date)}{days}")
     judged = (
@@ -144,7 +150,8 @@ def deviation_text(d: LineDeviation) -> str:
         else "outside: " + ", ".join(check.replace("_", " ") for check in d.outside)
     )
     sku = f" {d.sku}" if d.sku else ""
-    return f"line {d.line}{sku} {d.decision}: {', '.join(parts)}; {judged}"
+    said = f": {', '.join(parts)}" if parts else ""
+    return f"line {d.line}{sku} {d.decision}{said}; {judged}"
 
 
 def print_audit(entries: list[dict[str, Any]], console: Console) -> None:

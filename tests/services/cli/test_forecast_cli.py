@@ -152,10 +152,10 @@ def test_status_shows_the_deviations_under_the_supplier_row(env: dict[str, str])
     text = " ".join(result.stdout.split())  # rich may wrap a long line
     row = text.index("S1 (supplier)")
     for says in (
-        "line 2 SKU-2 changed: quantity 10 → 8 (-20.00%), unit price 2.50 → 2.75 (+10.00%), "
-        "need-by 2025-04-01 → promised -; outside: quantity, unit price",
-        "line 3 SKU-3 backordered: quantity 6 → 6 (+0.00%), 6 backordered, unit price 12.00 → "
-        "12.00 (+0.00%), need-by 2025-04-01 → promised 2025-04-15 (+14 days); outside: date",
+        "line 2 SKU-2 changed: quantity 10 → 8 (-20.00%), unit price 2.50 → 2.75 (+10.00%); "
+        "outside: quantity, unit price",
+        "line 3 SKU-3 backordered: 6 backordered, need-by 2025-04-01 → promised 2025-04-15 "
+        "(+14 days); outside: date",
         "line 4 SKU-4 rejected: quantity 1 → 0 (-100.00%)",
         "line 5 SKU-5 missing: quantity 2 → -",
         "line 9 unknown:",
@@ -169,11 +169,8 @@ def test_status_shows_the_issue_case_quantity_change(env: dict[str, str]) -> Non
     result = runner.invoke(app, ["status", "PO-J1"], env=env)
 
     assert result.exit_code == 0, result.stderr
-    assert (
-        "line 1 SKU-1 changed: quantity 7 → 6 (-14.29%), unit price 176366 → 176366 (+0.00%)"
-        in result.stdout
-    )
-    assert "outside: quantity" in result.stdout
+    # Only what differs is named: the price stayed, so it is not listed.
+    assert "line 1 SKU-1 changed: quantity 7 → 6 (-14.29%); outside: quantity" in result.stdout
 
 
 def test_status_within_tolerance_says_so(world: World, env: dict[str, str], tmp_path: Path) -> None:
