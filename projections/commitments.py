@@ -13,18 +13,26 @@ When acknowledgment is NOT required the commitment stays `open`: delivery is no 
 commitment and finance confirms only on a required supplier acceptance (rejections and
 proposed changes still dispute it, as they make the PO status `rejected`/`changes_proposed`).
 
+The answers: each line as the latest acknowledgment naming it answers it
+(`projections.deviations.compare`; an acknowledgment without lines answers every line
+with its own decision), over every supplier recipient's counting acknowledgment, except
+while changes are proposed: then over the latest proposal alone (two recipients of one
+supplier may answer differently; the proposal is one recipient's, never a mix).
 The acknowledged value sums confirmed quantity * confirmed unit price over the revision's
-lines (`projections.deviations.compare`: a rejected line counts 0, a backordered one its
-full quantity, a line left out its PO value); with no lines it is the PO total.
+lines (a rejected line counts 0, a backordered one its full quantity, a line left out its
+PO value); with no lines it is the PO total.
 expected_payment_date = the latest of each line's promised (else need-by) date, lines
-rejected left out, plus payment_terms_days; None without dates.
+rejected left out, plus payment_terms_days; None without dates (so a rejection of the
+whole PO has none).
 
-`payments` splits `amount` by day: each line (not rejected) at its own promised date
-(the latest any counting acknowledgment gives it), else its need-by date, plus the
-payment terms, valued as in `amount` (confirmed: the acknowledged line value; otherwise
-the PO's); a line without either date, and whatever `amount` holds beyond the lines
-(freight, tax, a total without lines), is due at `expected_payment_date`. The amounts add
-up to `amount` exactly; a cancelled commitment has none.
+`payments` splits `amount` by day: each line not rejected at its own promised date, else
+its need-by date, plus the payment terms, valued as in `amount` (confirmed: the
+acknowledged line value; otherwise the PO's); a rejected line (still in the PO total
+while disputed), a line without either date, and whatever `amount` holds beyond the lines
+(freight, tax, a total without lines) are due at `expected_payment_date`, so no payment
+comes after it. The amounts add up to `amount` exactly; a cancelled commitment has none.
+Amounts carry the currency's ISO 4217 minor units where that loses nothing
+(`projections.money`).
 """
 
 from collections import defaultdict
@@ -33,12 +41,13 @@ from decimal import Decimal
 
 from projections.deviations import compare, counted_decision
 from projections.fold import Ack, PoState
+from projections.money import in_currency
 from projections.sla import SlaPolicy, Tolerance
 from schemas.events import AcknowledgedLine, RevisedData
-from schemas.status import Decision, LineDecision, RecipientKind
-from schemas.views import Commitment, CommitmentState, Payment
+from schemas.status import Decision, RecipientKind
+from schemas.views import Commitment, CommitmentState, LineDeviation, Payment
 
-ANY_TOLERANCE = Tolerance()  # values do not depend on tolerances, only outcomes do
+ANY_TOLERANCE = Tolerance()  # values and dates do not depend on tolerances
 
 
 def counting_acks(state: PoState) -> dict[str, Ack | None]:
@@ -63,62 +72,67 @@ def acknowledged_lines(acks: list[Ack]) -> dict[int, AcknowledgedLine]:
     return lines
 
 
-def line_values(plan: RevisedData, acks: list[Ack], *, acknowledged: bool) -> dict[int, Decimal]:
-    """Each PO line's value: confirmed quantity * confirmed unit price as the latest
-    acknowledgment naming it answers it (`acknowledged`), else the PO's quantity * price.
-    Rejected lines are left out (worth nothing)."""
-    values: dict[int, Decimal] = {}
-    if not acknowledged or not acks:
-        for line in plan.lines:
-            values[line.line] = line.quantity * line.unit_price
-        return values
-    answers = acknowledged_lines(acks)
+def answered(plan: RevisedData, acks: list[Ack]) -> dict[int, LineDeviation]:
+    """Each PO line as `acks` answer it (module docstring), by line number; empty without
+    an acknowledgment. Lines the PO does not have are left out."""
+    if not acks:
+        return {}
     latest = max(acks, key=lambda a: a.order)
-    merged = Ack(order=latest.order, decision=latest.decision, lines=list(answers.values()))
-    ordered = {line.line: line for line in plan.lines}
-    for compared in compare(plan, merged, ANY_TOLERANCE):
-        if compared.decision in ("rejected", "unknown"):
-            continue
-        line = ordered[compared.line]
-        if compared.decision == "missing":  # unanswered: still the PO's
-            values[compared.line] = line.quantity * line.unit_price
-            continue
-        quantity = compared.confirmed_quantity
-        price = compared.confirmed_unit_price
-        values[compared.line] = (line.quantity if quantity is None else quantity) * (
-            line.unit_price if price is None else price
-        )
-    return values
+    merged = Ack(
+        order=latest.order, decision=latest.decision, lines=list(acknowledged_lines(acks).values())
+    )
+    return {d.line: d for d in compare(plan, merged, ANY_TOLERANCE) if d.decision != "unknown"}
 
 
-def acknowledged_value(plan: RevisedData, acks: list[Ack]) -> Decimal:
-    """The value the acknowledgments confirm or propose (module docstring)."""
+def line_value(plan_line_value: Decimal, answer: LineDeviation | None) -> Decimal:
+    """A line's acknowledged value: confirmed quantity * confirmed unit price (a rejected
+    line 0; unanswered or missing: the PO's value)."""
+    if answer is None or answer.decision == "missing":
+        return plan_line_value
+    if answer.decision == "rejected":
+        return Decimal(0)
+    quantity = answer.confirmed_quantity or Decimal(0)
+    price = answer.confirmed_unit_price or Decimal(0)
+    return quantity * price
+
+
+def acknowledged_value(plan: RevisedData, answers: dict[int, LineDeviation]) -> Decimal:
+    """The value the answers confirm or propose (module docstring)."""
     if not plan.lines:
         return plan.total_amount
-    return sum(line_values(plan, acks, acknowledged=True).values(), Decimal(0))
+    return sum(
+        (line_value(ln.quantity * ln.unit_price, answers.get(ln.line)) for ln in plan.lines),
+        Decimal(0),
+    )
 
 
-def expected_payment_date(plan: RevisedData, lines: dict[int, AcknowledgedLine]) -> date | None:
+def _day(line_need_by: date | None, answer: LineDeviation | None) -> date | None:
+    promised = answer.promised_date if answer is not None else None
+    return promised or line_need_by
+
+
+def expected_payment_date(
+    plan: RevisedData, answers: dict[int, LineDeviation], promised: list[date]
+) -> date | None:
     """docs/contract.md §5: the latest promised (else need-by) date + the payment terms,
-    line by line: each PO line not rejected counts with its promised date, else its
-    need-by date (a PO without lines: the latest promised date); None without dates."""
-    dates: list[date] = []
-    for line in plan.lines:
-        answer = lines.get(line.line)
-        if answer is not None and answer.decision is LineDecision.REJECTED:
-            continue
-        day = answer.promised_date if answer and answer.promised_date else line.need_by
-        if day is not None:
-            dates.append(day)
-    if not plan.lines:
-        dates = [ln.promised_date for ln in lines.values() if ln.promised_date is not None]
+    line by line, rejected lines left out; for a PO without lines the latest of
+    `promised` (the acknowledgments' dates). None without dates."""
+    if plan.lines:
+        dates = [
+            day
+            for ln in plan.lines
+            if (answer := answers.get(ln.line)) is None or answer.decision != "rejected"
+            if (day := _day(ln.need_by, answer)) is not None
+        ]
+    else:
+        dates = promised
     latest = max(dates, default=None)
     return latest + timedelta(days=plan.payment_terms_days) if latest else None
 
 
 def payments(
     plan: RevisedData,
-    answers: dict[int, AcknowledgedLine],
+    answers: dict[int, LineDeviation],
     values: dict[int, Decimal],
     amount: Decimal,
     latest: date | None,
@@ -128,12 +142,12 @@ def payments(
     by_day: dict[date | None, Decimal] = defaultdict(Decimal)
     lines_of: dict[date | None, list[int]] = defaultdict(list)
     for line in plan.lines:
-        if line.line not in values:
-            continue
         answer = answers.get(line.line)
-        promised = answer.promised_date if answer is not None else None
-        day = promised or line.need_by
-        when = day + terms if day is not None else latest
+        day = _day(line.need_by, answer)
+        rejected = answer is not None and answer.decision == "rejected"
+        if rejected and not values[line.line]:
+            continue  # confirmed without it: nothing to pay
+        when = day + terms if day is not None and not rejected else latest
         by_day[when] += values[line.line]
         lines_of[when].append(line.line)
     rest = amount - sum(values.values(), Decimal(0))
@@ -141,7 +155,11 @@ def payments(
         by_day[latest] += rest
     order = sorted(by_day, key=lambda d: (d is None, d or date.min))
     return [
-        Payment(expected_payment_date=d, amount=by_day[d], lines=sorted(lines_of.get(d, [])))
+        Payment(
+            expected_payment_date=d,
+            amount=in_currency(by_day[d], plan.currency),
+            lines=sorted(lines_of.get(d, [])),
+        )
         for d in order
         if by_day[d] or lines_of.get(d)
     ]
@@ -155,37 +173,48 @@ def commitment_of(state: PoState, sla: SlaPolicy | None = None) -> Commitment | 
         return None
     policy = sla or SlaPolicy()
     acks = counting_acks(state)
-    given = [a for a in acks.values() if a is not None]
-    answers = acknowledged_lines(given)
     counted = {
-        counted_decision(state, revision, state.track(revision, r), policy)
-        for r, a in acks.items()
-        if a is not None
+        who: (ack, counted_decision(state, revision, state.track(revision, who), policy))
+        for who, ack in acks.items()
+        if ack is not None
     }
+    decisions = {decision for _, decision in counted.values()}
+    basis = [ack for ack, _ in counted.values()]
     amount: Decimal = plan.total_amount
     proposed: Decimal | None = None
     confirmed_at: datetime | None = None
-    latest = expected_payment_date(plan, answers)
     acknowledged = False
     state_word: CommitmentState
     if state.cancelled_at is not None:
         state_word = "cancelled"
-    elif Decision.REJECTED in counted:
+    elif Decision.REJECTED in decisions:
         state_word = "disputed"
-    elif Decision.ACCEPTED_WITH_CHANGES in counted:
-        state_word, proposed = "disputed", acknowledged_value(plan, given)
-    elif plan.acknowledgment_required and acks and len(given) == len(acks):
+    elif Decision.ACCEPTED_WITH_CHANGES in decisions:
+        proposals = [a for a, d in counted.values() if d is Decision.ACCEPTED_WITH_CHANGES]
+        basis = [max(proposals, key=lambda a: a.order)]  # one recipient's proposal
+        state_word = "disputed"
+        proposed = in_currency(acknowledged_value(plan, answered(plan, basis)), plan.currency)
+    elif plan.acknowledgment_required and acks and len(counted) == len(acks):
         # Every supplier answered and none rejected or proposed changes: all accepted.
-        state_word, amount = "confirmed", acknowledged_value(plan, given)
-        confirmed_at = max(a.order[0] for a in given)
-        acknowledged = True
+        state_word, acknowledged = "confirmed", True
+        confirmed_at = max(a.order[0] for a in basis)
     else:
         state_word = "open"
+    answers = answered(plan, basis)
+    if acknowledged:
+        amount = in_currency(acknowledged_value(plan, answers), plan.currency)
+    promised = [ln.promised_date for ln in acknowledged_lines(basis).values() if ln.promised_date]
+    latest = expected_payment_date(plan, answers, promised)
+    schedule: list[Payment] = []
     if state_word == "cancelled":
-        schedule: list[Payment] = []
         latest = None
     else:
-        values = line_values(plan, given, acknowledged=acknowledged)
+        values = {
+            ln.line: line_value(ln.quantity * ln.unit_price, answers.get(ln.line))
+            if acknowledged
+            else ln.quantity * ln.unit_price
+            for ln in plan.lines
+        }
         schedule = payments(plan, answers, values, amount, latest)
     return Commitment(
         po_number=state.po_number,

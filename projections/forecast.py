@@ -9,11 +9,10 @@ A payment falls in the bucket holding its day (ISO weeks from Monday, or calenda
 months), else in `earlier` (before the first bucket: past due), `later` or `undated`, so
 the totals of a currency always equal the sum of its commitments' amounts by state.
 
-Money is exact: amounts are Decimal sums, never floats and never rounded. They are shown
-with at least the currency's ISO 4217 minor units (the `iso4217` package's table: JPY 0,
-USD 2, KWD 3): 1234567 JPY stays "1234567", 12.5 KWD becomes "12.500"; a value with more
-digits than that (a unit price of 0.0125 USD) keeps them, because finance must be able to
-add the figures up to the commitments.
+Money is exact: amounts are Decimal sums, never floats and never rounded, shown with the
+currency's ISO 4217 minor units where that loses nothing (`projections.money`): 1234567
+JPY stays "1234567", 12.5 KWD becomes "12.500"; a value with more digits than that keeps
+them, because finance must be able to add the figures up to the commitments.
 """
 
 import csv
@@ -22,11 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import NamedTuple
 
-import iso4217
-
+from projections.money import minor_units, shown
 from schemas.views import (
     Amounts,
     CashForecast,
@@ -41,25 +38,6 @@ MAX_BUCKETS = 520  # ten years of weeks
 # most ten years of payment terms, with room for the buckets around them.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9100, 12, 31)
 STATES = ("confirmed", "open", "disputed")
-
-
-@lru_cache(maxsize=512)
-def minor_units(currency: str) -> int | None:
-    """ISO 4217 minor units of `currency` (JPY 0, USD 2, KWD 3); None when ISO 4217 gives
-    none (XAU) or does not know the code."""
-    try:
-        return iso4217.Currency(currency).exponent
-    except ValueError:
-        return None
-
-
-def shown(amount: Decimal, units: int | None) -> Decimal:
-    """`amount` with exactly `units` decimals when that loses nothing (12.5 -> 12.500,
-    1234567.00 -> 1234567 for 0), else as it is (0.0125 stays): never rounded."""
-    if units is None:
-        return amount
-    padded = amount.quantize(Decimal(1).scaleb(-units))
-    return padded if padded == amount else amount
 
 
 def bucket_start(day: date, bucket: ForecastBucketSize) -> date:

@@ -103,9 +103,14 @@ class Runner:
         with db.transaction() as tx:
             ddl.create_all(tx, db.postgres)
             stored = positions.version(tx, projection.name)
+            fresh = positions.noted(tx, projection.name) is None and not positions.position(
+                tx, projection.name
+            )
             policy = getattr(projection, "policy", None)
             noted = positions.noted(tx, f"{projection.name}:policy") if policy else None
-            if stored != projection.version or (policy and noted not in (None, policy)):
+            if fresh:  # nothing made yet: no rows of another version to forget
+                positions.set_version(tx, projection.name, projection.version)
+            elif stored != projection.version or (policy and noted not in (None, policy)):
                 self.upgraded = (stored, projection.version)
                 if stored == projection.version:
                     self.policy_changed = True

@@ -71,7 +71,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from schemas.status import Channel
 
@@ -90,8 +90,19 @@ DEFAULT_DELIVERY_MINUTES: dict[Channel, float] = {
 }
 
 
-Percent = Annotated[Decimal, Field(ge=0, le=100_000, allow_inf_nan=False)]
-Days = Annotated[int, Field(ge=0, le=3660)]
+def _no_text(value: object) -> object:
+    """TOML has numbers and booleans: a quoted "1" or "yes" is a mistake, said as one."""
+    if isinstance(value, str):
+        raise ValueError(f"{value!r} is text; write it without quotes")
+    return value
+
+
+Percent = Annotated[
+    Decimal, BeforeValidator(_no_text), Field(ge=0, le=100_000, allow_inf_nan=False)
+]
+Amount = Annotated[Decimal, BeforeValidator(_no_text), Field(ge=0, allow_inf_nan=False)]
+Days = Annotated[int, BeforeValidator(_no_text), Field(ge=0, le=3660)]
+Flag = Annotated[bool, BeforeValidator(_no_text), Field(strict=True)]
 
 
 class Tolerance(BaseModel):
@@ -104,7 +115,7 @@ class Tolerance(BaseModel):
 
     quantity_pct: Percent = Decimal(0)
     price_pct: Percent = Decimal(0)
-    price_amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    price_amount: Amount | None = None
     days_early: Days = 0
     days_late: Days = 0
 
@@ -116,7 +127,7 @@ class PartialTolerance(BaseModel):
 
     quantity_pct: Percent | None = None
     price_pct: Percent | None = None
-    price_amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    price_amount: Amount | None = None
     days_early: Days | None = None
     days_late: Days | None = None
 
@@ -128,7 +139,7 @@ class SupplierPolicy(BaseModel):
     delivery_minutes: dict[Channel, Minutes] = Field(default_factory=dict)
     escalation_hours: list[Hours] | None = None
     tolerance: PartialTolerance | None = None
-    accept_within_tolerance: bool | None = None
+    accept_within_tolerance: Flag | None = None
 
 
 class RecipientPolicy(BaseModel):
@@ -157,7 +168,7 @@ class SlaPolicy(BaseModel):
         "after it was raised.",
     )
     tolerance: Tolerance = Field(default_factory=Tolerance)
-    accept_within_tolerance: bool = Field(
+    accept_within_tolerance: Flag = Field(
         False,
         description="Opt-in: an acknowledgment with changes all within tolerance counts as "
         "accepted for the status and the commitment.",

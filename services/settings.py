@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.sla import SlaPolicy, parse_sla
@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="When set, every endpoint but /health and /ready needs this bearer token."
     )
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """`POTRACK_API_TOKEN=` (empty or blank) means no token: a blank one could never be
+        sent, so it would only lock every endpoint."""
+        return None if isinstance(value, str) and not value.strip() else value
     topic_prefix: str = Field(
         "", description="Prefix for every topic name (isolates tenants or test runs)."
     )

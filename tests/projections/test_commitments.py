@@ -229,3 +229,40 @@ def test_what_the_total_holds_beyond_the_lines_is_due_with_the_latest_date() -> 
         (date(2025, 5, 25), Decimal("1000.00"), [1]),
         (date(2025, 6, 4), Decimal("200.00"), [2, 3]),
     ]
+
+
+def test_a_rejected_line_still_in_the_disputed_total_is_due_with_the_rest() -> None:
+    # Line 2 (need-by 04-20) is rejected: the dispute keeps it in the PO total, due at the
+    # expected payment date (line 1's 04-10 + 45), never after it.
+    answer = [{"line": 1, "decision": "accepted"}, {"line": 2, "decision": "rejected"}]
+    c = commitment(
+        approved(time=0, **PRICED), acked("S1", time=5, decision="rejected", lines=answer)
+    )
+
+    assert c is not None and c.state == "disputed" and c.amount == Decimal("1150.00")
+    assert c.expected_payment_date == date(2025, 5, 25)
+    assert [(p.expected_payment_date, p.amount, p.lines) for p in c.payments] == [
+        (date(2025, 5, 25), Decimal("1150.00"), [1, 2, 3])
+    ]
+
+
+def test_a_whole_rejection_leaves_no_date_to_expect() -> None:
+    c = commitment(approved(time=0, **PRICED), acked("S1", time=5, decision="rejected"))
+
+    assert c is not None and (c.state, c.expected_payment_date) == ("disputed", None)
+    assert [(p.expected_payment_date, p.amount) for p in c.payments] == [(None, Decimal("1150.00"))]
+
+
+def test_the_proposal_is_one_recipients_and_carries_the_minor_units() -> None:
+    # Two recipients of one supplier: "sales" proposes 26 of 52, "orders" then accepts all.
+    lines = [{"line": 1, "quantity": "52", "unit_price": "100", "need_by": "2026-12-10"}]
+    plan = approved(["sales", "orders"], time=0, total="5200.00", lines=lines)
+    proposal = [{"line": 1, "decision": "changed", "quantity": "26"}]
+    c = commitment(
+        plan,
+        acked("sales", time=5, decision="accepted_with_changes", lines=proposal),
+        acked("orders", time=9, lines=[{"line": 1, "decision": "accepted"}]),
+    )
+
+    assert c is not None and c.state == "disputed"
+    assert (str(c.amount), str(c.proposed_amount)) == ("5200.00", "2600.00")

@@ -96,7 +96,7 @@ def test_a_changed_price_must_be_within_both_price_limits() -> None:
         Decimal("4.00"),
     )
     assert found.within_tolerance
-    capped = policy(tolerance={"price_pct": 5, "price_amount": "0.05"})
+    capped = policy(tolerance={"price_pct": 5, "price_amount": Decimal("0.05")})
     assert line(deviations(answer, capped), 1).outside == ["unit_price"]
     assert line(deviations(answer, policy(tolerance={"price_pct": 3})), 1).outside == ["unit_price"]
 
@@ -257,6 +257,10 @@ def test_a_bad_tolerance_is_one_line_naming_the_key() -> None:
         parse_sla("[tolerance]\nquantity_pct = -1\n", "p.toml")
     with pytest.raises(ValueError, match=r"tolerance\.days: Extra inputs"):
         parse_sla("[tolerance]\ndays = 3\n", "p.toml")
+    with pytest.raises(ValueError, match=r"price_pct: .*'1' is text; write it without quotes"):
+        parse_sla('[tolerance]\nprice_pct = "1"\n', "p.toml")
+    with pytest.raises(ValueError, match=r"^SLA policy p.toml: accept_within_tolerance: "):
+        parse_sla('accept_within_tolerance = "yes"\n', "p.toml")
 
 
 def test_the_lines_view_gives_every_line_each_suppliers_answer() -> None:

@@ -221,8 +221,14 @@ def test_forecast_totals_are_the_commitments_amounts(
     for c in commitments:
         if c.state == "cancelled":
             continue
-        # Every commitment's schedule adds up to its amount exactly.
+        # Every commitment's schedule adds up to its amount exactly, none after its date.
         assert sum((p.amount for p in c.payments), Decimal(0)) == c.amount
+        last = c.expected_payment_date
+        assert all(
+            (p.expected_payment_date is None) is (last is None)
+            and (last is None or p.expected_payment_date <= last)  # type: ignore[operator]
+            for p in c.payments
+        )
         expected[(c.currency, c.state)] += c.amount
         for p in c.payments:
             if p.expected_payment_date is not None:

@@ -52,7 +52,9 @@ def test_rows_of_another_version_are_rebuilt_from_the_first_event(tmp_path: Path
     url = f"sqlite:///{tmp_path}/potrack.sqlite"
     store, db = EventStore(url), ViewDB(url)
     store.record([approved(time=0), sent("S1", time=1)], {}, "g")
-    Runner(Counting(version=1), store, db).step()
+    first = Runner(Counting(version=1), store, db)
+    assert first.upgraded is None  # a new store: nothing of another version to rebuild
+    first.step()
 
     same = Runner(Counting(version=1), store, db)
     assert (same.upgraded, same.position()) == (None, 2)

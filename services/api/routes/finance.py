@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import WithJsonSchema
 
 from projections.forecast import to_csv
 from schemas.views import CashForecast, ForecastBucketSize, dump
@@ -16,6 +17,25 @@ from services.api.params import InstantText, parse_instant
 from services.api.problems import ProblemError, problems
 
 router = APIRouter(tags=["finance"])
+
+
+# A calendar day as text: parsed here, so `from=2027-01-01T00:00:00Z` or `from=20270101`
+# is a clear 422, not a datetime or a Unix time read as a date.
+DayText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _day(name: str, text: str | None) -> date | None:
+    """The date of `YYYY-MM-DD` text (None for None); a 422 problem naming the parameter."""
+    if text is None:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError("not YYYY-MM-DD")
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ProblemError(
+            422, "invalid-date", "Invalid date", f"{name}: a day as YYYY-MM-DD, not {text!r}"
+        ) from exc
 
 
 class ForecastFormat(StrEnum):
@@ -44,11 +64,13 @@ def get_cash_forecast(
     currency: Annotated[
         str | None, Query(pattern=r"^[A-Z]{3}$", description="Only this ISO 4217 currency.")
     ] = None,
-    start: Annotated[
-        date | None, Query(alias="from", description="First day (default: the earliest payment).")
+    start_text: Annotated[
+        DayText | None,
+        Query(alias="from", description="First day, YYYY-MM-DD (default: the earliest payment)."),
     ] = None,
-    end: Annotated[
-        date | None, Query(alias="to", description="Last day (default: the latest payment).")
+    end_text: Annotated[
+        DayText | None,
+        Query(alias="to", description="Last day, YYYY-MM-DD (default: the latest payment)."),
     ] = None,
     bucket: Annotated[ForecastBucketSize, Query(description="ISO weeks or months.")] = "month",
     as_of: Annotated[
@@ -58,6 +80,7 @@ def get_cash_forecast(
         ForecastFormat.JSON
     ),
 ) -> Any:
+    start, end = _day("from", start_text), _day("to", end_text)
     try:
         if as_of is None:
             found = reads.forecast_now(db, bucket=bucket, currency=currency, start=start, end=end)

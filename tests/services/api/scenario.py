@@ -74,7 +74,8 @@ def finance_book() -> list[Fact]:
     - PO-E1 EUR 1250.50, open: 1000.500 due 2025-04-24, 250 due 2025-05-05;
     - PO-E2 EUR 999.99 cancelled at 30: left out;
     - PO-E3 EUR 100 without lines nor dates: open, undated;
-    - PO-E4 EUR 100 rejected at 100 -> disputed: 40 due 2025-01-19, 60 due 2026-02-09;
+    - PO-E4 EUR 100: the supplier proposes 2 instead of 1 on line 1 at 100 -> disputed
+      (proposed 140): 40 due 2025-01-19, 60 due 2026-02-09;
     - PO-K1 KWD 12.5, due 2025-05-01: accepted at 110 -> confirmed.
     """
     from tests.factories import cancelled  # here: the lines above this helper stay as they are
@@ -119,7 +120,16 @@ def finance_book() -> list[Fact]:
             lines=[line(1, "1", "40", "2024-12-20"), line(2, "1", "60", "2026-01-10")],
         ),
         *handed_over("PO-E4", 5),
-        acked("S1", po="PO-E4", time=100, decision="rejected"),
+        acked(
+            "S1",
+            po="PO-E4",
+            time=100,
+            decision="accepted_with_changes",
+            lines=[
+                {"line": 1, "decision": "changed", "quantity": "2"},
+                {"line": 2, "decision": "accepted"},
+            ],
+        ),
         approved(
             po="PO-K1", currency="KWD", total="12.5", lines=[line(1, "1", "12.5", "2025-04-01")]
         ),

@@ -264,6 +264,8 @@ def test_as_of_in_csv(api: TestClient) -> None:
         ({"from": "2025-05-01", "to": "2025-04-01"}, "before it starts"),
         ({"bucket": "week", "from": "2000-01-01", "to": "2025-01-01"}, "more than 520"),
         ({"from": "2025-02-30"}, "from"),
+        ({"from": "2027-01-01T00:00:00Z"}, "from: a day as YYYY-MM-DD"),
+        ({"to": "20270101"}, "to: a day as YYYY-MM-DD"),
         ({"as_of": "yesterday"}, "as_of"),
         ({"as_of": "2025-03-03T09:00:00"}, "as_of"),
         ({"format": "xml"}, "format"),

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
 from tests.services.api.conftest import ClientFactory, World, settings_for
@@ -144,3 +145,11 @@ def test_an_api_started_before_any_projection_answers_empty(tmp_path: Path) -> N
     finally:
         db.close()
         store.close()
+
+
+def test_an_empty_api_token_is_no_token() -> None:
+    # POTRACK_API_TOKEN= (blank) could never be sent: it must not lock every endpoint.
+    assert Settings(api_token="").api_token is None
+    assert Settings(api_token="  ").api_token is None
+    token = Settings(api_token="s3cret").api_token
+    assert token is not None and token.get_secret_value() == "s3cret"
