@@ -263,7 +263,8 @@ def transitions(
     previous: Mapping[str, Alert], current: Mapping[str, Alert]
 ) -> list[tuple[Transition, Alert]]:
     """What to publish going from `previous` to `current` (ids absent from `current` are
-    ignored: `settle` first). An alert both raised and resolved in between gives both."""
+    ignored: `settle` first). An alert both raised and resolved in between gives both; an
+    open alert whose severity changed is raised again with it."""
     changes: list[tuple[Transition, Alert]] = []
     for key in sorted(current):
         now, before = current[key], previous.get(key)
@@ -273,6 +274,10 @@ def transitions(
             changes.append(("raised", opened))
         elif before.resolved_at is None and now.escalation_level > before.escalation_level:
             changes.append(("escalated", opened))
+        elif before.resolved_at is None is now.resolved_at and now.severity != before.severity:
+            # A new acknowledgment judged against the tolerance: raised again with the
+            # severity it has now (the ledger publishes each severity once per episode).
+            changes.append(("raised", opened))
         if now.resolved_at is not None and (before is None or before.resolved_at is None):
             changes.append(("resolved", now))
     return changes

@@ -28,10 +28,50 @@ OPEN_OVERDUE = (
 
 
 def reset(tx: Tx) -> None:
-    """Forget derived alerts; the watermarks and the ledger stay (inputs and outputs)."""
+    """Forget derived alerts; the watermarks and the ledger stay (inputs and outputs). The
+    open alerts are kept aside as superseded until the rebuild gets back to the last
+    watermark judged (`superseded_until`)."""
+    row = tx.one("SELECT applied_seq FROM alerts_cursor WHERE id = 1")
+    until = int(row["applied_seq"]) if row else 0
+    tx.execute(
+        "INSERT INTO alerts_superseded (alert_id, episode, until_seq, alert)"
+        " SELECT alert_id, episode, ?, alert FROM alerts WHERE resolved_at IS NULL"
+        " ON CONFLICT (alert_id) DO NOTHING",
+        (until,),
+    )
     tx.execute("DELETE FROM alerts")
     tx.execute("DELETE FROM alerts_due")
     tx.execute("UPDATE alerts_cursor SET applied_seq = 0, clock = NULL WHERE id = 1")
+
+
+def superseded_until(tx: Tx, seq: int) -> list[tuple[Alert, int]]:
+    """The alerts set aside at a reset (with their episode) whose last watermark judged
+    then is at or below `seq`: the rebuild has judged as far, so what it lacks of them is
+    withdrawn."""
+    rows = tx.all(
+        "SELECT episode, alert FROM alerts_superseded WHERE until_seq <= ? ORDER BY alert_id",
+        (seq,),
+    )
+    return [(Alert.model_validate_json(r["alert"]), int(r["episode"])) for r in rows]
+
+
+def drop_superseded(tx: Tx, alert_ids: Sequence[str]) -> None:
+    """Forget alerts set aside at a reset, once settled."""
+    tx.executemany("DELETE FROM alerts_superseded WHERE alert_id = ?", [(a,) for a in alert_ids])
+
+
+def any_superseded(tx: Tx) -> bool:
+    """Whether alerts set aside at a reset are still to settle."""
+    return tx.one("SELECT alert_id FROM alerts_superseded LIMIT 1") is not None
+
+
+def known(tx: Tx, alert_ids: Sequence[str]) -> set[str]:
+    """Which of `alert_ids` the alerts table holds (open or resolved)."""
+    found: set[str] = set()
+    for part in chunks(alert_ids):
+        sql = f"SELECT alert_id FROM alerts WHERE alert_id IN ({marks(part)})"
+        found |= {r["alert_id"] for r in tx.all(sql, part)}
+    return found
 
 
 # --- alerts ----------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ ALERTS = (
     "CREATE INDEX IF NOT EXISTS alerts_by_kind ON alerts (kind, resolved_at)",
     "CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (raised_at, alert_id)",
     "CREATE TABLE IF NOT EXISTS alerts_due (po_number TEXT PRIMARY KEY, next_check TEXT NOT NULL)",
+    # Alerts open when the projection was last reset (new rules, a new SLA policy): each is
+    # resolved as withdrawn if the rebuild, once back where the old run was, no longer has it.
+    "CREATE TABLE IF NOT EXISTS alerts_superseded (alert_id TEXT PRIMARY KEY,"
+    " episode INTEGER NOT NULL, until_seq BIGINT NOT NULL, alert TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS alerts_due_by_time ON alerts_due (next_check)",
     # The publication ledger: what was published once is never published again.
     "CREATE TABLE IF NOT EXISTS alert_published (alert_id TEXT NOT NULL, transition TEXT NOT NULL,"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from projections.alerts import Transition, evaluate, next_check
+from projections.alerts import Transition, evaluate, ledger_label, next_check
 from projections.deadlines import deadlines
 from projections.fold import PoState, evolve
 from projections.overdue import is_overdue
@@ -18,6 +18,8 @@ from projections.views.base import PoStateProjection
 from schemas.recorded import Fact
 from schemas.topics import OutboundType, Topic
 from schemas.views import Alert, dump
+
+SUPERSEDED = "withdrawn: the rules or the SLA policy changed, and no longer raise it"
 
 
 @dataclass
@@ -55,11 +57,15 @@ class AlertsProjection(PoStateProjection):
     def __init__(self, sla: SlaPolicy) -> None:
         self.sla = sla
         self.policy = sla.fingerprint()  # rows made under another policy are rebuilt
+        self._superseded: bool | None = None  # alerts set aside at a reset: None, not looked
 
     def reset(self, tx: Tx) -> None:
         # The watermarks and alert_published survive: recorded inputs and outputs of the run.
+        # Open alerts are set aside: what the new rules (or policy) no longer raise is
+        # resolved as withdrawn once the rebuild is back where the old run was (`_withdraw`).
         super().reset(tx)
         alerts.reset(tx)
+        self._superseded = True
 
     def _begin(self, tx: Tx, ctx: Context) -> _Pass:
         alerts.lock(tx)
@@ -128,6 +134,36 @@ class AlertsProjection(PoStateProjection):
         alerts.store_many(run.tx, changed)
         alerts.set_next_checks(run.tx, checks)
         run.dirty.update(later)
+        self._withdraw(run, mark)
+
+    def _withdraw(self, run: _Pass, mark: Watermark) -> None:
+        """Resolve, as withdrawn, the alerts open before the last reset that the rebuild,
+        now judged as far as the old run had (`mark`), does not have: published as raised
+        once, they must not stay open on po.alerts.v1 (a new SLA policy counting changes
+        within tolerance as accepted, for one)."""
+        if self._superseded is False:
+            return
+        aside = alerts.superseded_until(run.tx, mark.seq)
+        if aside:
+            present = alerts.known(run.tx, [a.alert_id for a, _ in aside])
+            gone = [(a, episode) for a, episode in aside if a.alert_id not in present]
+            settled = [
+                (
+                    a.model_copy(
+                        update={
+                            "resolved_at": max(run.now or mark.at, a.raised_at),
+                            "detail": SUPERSEDED,
+                        }
+                    ),
+                    episode,
+                )
+                for a, episode in gone
+            ]
+            alerts.store_many(run.tx, settled)
+            for alert, episode in settled:
+                self._publish(run, "resolved", alert, ledger_label("resolved", alert, episode))
+            alerts.drop_superseded(run.tx, [a.alert_id for a, _ in aside])
+        self._superseded = alerts.any_superseded(run.tx)
 
     def _evaluate(
         self,

@@ -13,7 +13,7 @@ from services.api import create_app
 from tests.factories import acked, approved, delivered, revised, sent
 from tests.services.api.conftest import World
 from tests.services.api.live import serve
-from tests.services.api.scenario import FOUR_DAYS, book, shifted
+from tests.services.api.scenario import FOUR_DAYS, book, line, shifted
 
 pytestmark = pytest.mark.browser
 Launch = Callable[[], Browser]  # the `launch` fixture (conftest.py)
@@ -85,6 +85,11 @@ def test_the_dashboard_updates_live_and_opens_a_po(world: World, launch: Launch)
         expect(page.locator("#count-changes_proposed")).to_have_text("1")
         assert page.evaluate("window.__notReloaded") is True, "the page reloaded"
         expect(page.locator("#supplier-chart [data-testid=chart-bar]")).not_to_have_count(0)
+        # The chart shows every supplier the table lists.
+        suppliers = page.locator("#suppliers [data-testid=supplier-row] td:first-child")
+        expect(page.locator("#supplier-chart [data-testid=chart-row]")).to_have_count(
+            suppliers.count()
+        )
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
         page.locator("#needs-action [data-testid=po-link]", has_text="PO-2001").click()
@@ -98,9 +103,82 @@ def test_the_dashboard_updates_live_and_opens_a_po(world: World, launch: Launch)
         expect(page.locator("#audit [data-testid=document]")).to_have_text(
             "from X12 855 000000902 · po.documents.v1 2@41"
         )
+        # Source and id are cut to fit, whole in their tooltips; event times on one line.
+        for clip in page.locator("#audit [data-testid=audit-origin] .clip").all():
+            assert clip.get_attribute("title") == clip.inner_text()
+        assert one_line(page, "#audit td.when")
         page.locator("[data-testid=older-revision] summary").click()
         page.screenshot(path=str(ARTIFACTS / "po-detail.png"), full_page=True)
         page.close()  # ends the event stream, so the server stops at once
+
+
+def one_line(page: Page, cells: str) -> bool:
+    """Whether the text of every cell matched by `cells` is laid out on a single line."""
+    return bool(
+        page.eval_on_selector_all(
+            cells,
+            """cells => cells.length > 0 && cells.every((cell) => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                return tops.size === 1;
+            })""",
+        )
+    )
+
+
+def fits(page: Page) -> None:
+    """Nothing widens the page past the viewport: wide tables scroll inside their cards."""
+    wide = page.evaluate("document.scrollingElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], wide  # type: ignore[index]
+
+
+def test_a_narrow_screen_keeps_the_cards_inside_the_page(world: World, launch: Launch) -> None:
+    """420 px wide: controls wrap, tables scroll inside their cards, the audit trail keeps
+    long sources and ids to a line each; the page itself never scrolls sideways."""
+    now = datetime.now(UTC)
+    at = now - timedelta(days=1)
+    source = "urn:potrack:gateway:x12:partner-acme-industrial-supplies"
+    world.given(*shifted(book(), now - timedelta(days=6), now))
+    world.given(
+        approved(
+            ["S1"],
+            po="PO-4242",
+            time=at,
+            id="urn:uuid:7d0c5a8e-2f43-4d1b-9a51-2c7e1f0b9d64",
+            source="urn:erp:sap-s4hana-production-eu-west-1",
+            lines=[line(1, "100", "123456.78", (now + timedelta(days=10)).date().isoformat())],
+            total="12345678.00",
+        ),
+        sent("S1", po="PO-4242", time=at + timedelta(minutes=1), source=source),
+        delivered("S1", po="PO-4242", time=at + timedelta(minutes=2), source=source),
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    app = create_app(world.settings, world.store, world.db, stream_interval=0.2)
+    browser = launch()
+    with serve(app) as base:
+        page = browser.new_page(viewport={"width": 420, "height": 900})
+        page.goto(f"{base}/")
+        expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        expect(page.locator("#forecast")).to_have_attribute("data-state", "loaded")
+        fits(page)
+        card = page.locator("#forecast").bounding_box()
+        button = page.locator("#forecast-csv").bounding_box()
+        assert card and button and button["x"] + button["width"] <= card["x"] + card["width"]
+        page.screenshot(path=str(ARTIFACTS / "dashboard-420.png"), full_page=True)
+
+        page.goto(f"{base}/ui/po/PO-4242")
+        expect(page.locator("#audit [data-testid=audit-row]")).to_have_count(3)
+        fits(page)
+        first = page.locator("#audit [data-testid=audit-origin]").first.locator(".clip")
+        expect(first.nth(0)).to_have_attribute("title", "urn:erp:sap-s4hana-production-eu-west-1")
+        expect(first.nth(1)).to_have_attribute(
+            "title", "urn:uuid:7d0c5a8e-2f43-4d1b-9a51-2c7e1f0b9d64"
+        )
+        assert one_line(page, "#audit td.when")
+        assert one_line(page, "#audit [data-testid=audit-origin] .clip")
+        page.screenshot(path=str(ARTIFACTS / "po-420.png"), full_page=True)
+        page.close()
 
 
 def test_the_dashboard_sends_the_api_token(world: World, launch: Launch) -> None:

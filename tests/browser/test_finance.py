@@ -22,6 +22,7 @@ from tests.services.api.live import serve
 
 pytestmark = pytest.mark.browser
 Launch = Callable[[], Browser]  # the `launch` fixture (conftest.py)
+THIN = "\u2009"  # groups the digits of the chart's axis labels (only there)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Within tolerance: 10 % quantity, 5 % unit price, 3 days late (projections.sla).
@@ -112,7 +113,8 @@ def finance_book(now: datetime) -> Book:
     b.po("PO-3005", "JPY", [line(1, "OIL", "4", "10000", b.day(-45))], total="40000")
     b.po("PO-3006", "JPY", [line(1, "RAG", "50", "100", None)], total="5000")
     b.po("PO-3007", "JPY", [line(1, "MOLD", "1", "77000", b.day(210))], total="77000")
-    # EUR: 1250.50 confirmed and 400.10 disputed (rejected) in two weeks, 980.00 open in five.
+    # EUR: 1250.50 confirmed in two weeks, 980.00 open in five; 400.10 disputed by a whole
+    # rejection, which leaves no date to expect: undated (projections.commitments).
     b.ack(b.po("PO-3101", "EUR", [line(1, "VALVE", "2", "625.25", b.day(14))], total="1250.50"))
     b.po("PO-3102", "EUR", [line(1, "PUMP", "1", "980.00", b.day(35))], total="980.00")
     b.ack(
@@ -225,6 +227,8 @@ def test_the_dashboard_charts_the_cash_forecast(
         expect(stacked.nth(0)).to_have_attribute("data-state", "open")
         expect(stacked.nth(1)).to_have_attribute("data-state", "disputed")
         expect(page.locator("#forecast-rows [data-testid=forecast-row]")).to_have_count(2)
+        # The header counts every bucket, and says how many the table lists.
+        expect(page.locator("#forecast-range")).to_contain_text("13 weeks, 2 with payments")
         expect(row(page, next_week).locator("td")).to_have_text(
             [re.compile(r"\d+ .* \d{4}"), "1234567", "0", "0", "1234567"]
         )
@@ -235,13 +239,24 @@ def test_the_dashboard_charts_the_cash_forecast(
         expect(footer(page, "totals").locator("td")).to_have_text(
             ["1234567", "872000", "100000", "2206567"]
         )
-        ticks = page.locator("#forecast-chart [data-testid=forecast-tick]").all_text_contents()
-        assert ticks[0] == "0" and len(ticks) >= 2, ticks
-        assert all(re.fullmatch(r"\d+", t) for t in ticks), ticks
+        # The axis groups digits by thin spaces; the table keeps the API's exact strings.
+        tick = page.locator("#forecast-chart [data-testid=forecast-tick]")
+        ticks = tick.all_text_contents()
+        grouped = ["0", f"500{THIN}000", f"1{THIN}000{THIN}000", f"1{THIN}500{THIN}000"]
+        assert ticks == grouped, ticks
+        expect(tick.last).to_have_attribute("data-value", "1500000")
         text = page.locator("#forecast").inner_text()
         assert "1,234,567" not in text and "1234567.00" not in text
         assert "999999" not in text, "a cancelled commitment is forecast"
         page.screenshot(path=str(ARTIFACTS / "forecast.png"), full_page=True)
+
+        # The CSV holds the currency shown, in the buckets shown, and is named after both.
+        with page.expect_download() as downloading:
+            page.locator("#forecast-csv").click()
+        download = downloading.value
+        assert download.suggested_filename == "cash-forecast-JPY-week.csv"
+        rows = Path(download.path()).read_text(encoding="utf-8").splitlines()[1:]
+        assert rows and {r.split(",")[0] for r in rows} == {"JPY"}, rows
 
         # By month: the 13 weeks become 12 months, and seven months out is in range.
         page.get_by_role("button", name="Months").click()
@@ -256,6 +271,10 @@ def test_the_dashboard_charts_the_cash_forecast(
         expect(footer(page, "later").locator("[data-testid=total]")).to_have_text("0")
         expect(footer(page, "earlier").locator("[data-testid=total]")).to_have_text("40000")
         expect(footer(page, "totals").locator("[data-testid=total]")).to_have_text("2206567")
+        listed = page.locator("#forecast-rows [data-testid=forecast-row]").count()
+        expect(page.locator("#forecast-range")).to_contain_text(
+            f"12 months, {listed} with payments"
+        )
         page.locator("#forecast").screenshot(path=str(ARTIFACTS / "forecast-months.png"))
 
         # Other currencies keep their own minor units: KWD 12.5 is 12.500, EUR has cents.
@@ -269,7 +288,8 @@ def test_the_dashboard_charts_the_cash_forecast(
         expect(footer(page, "totals").locator("td")).to_have_text(
             ["1250.50", "1280.00", "1490.10", "4020.60"]
         )
-        expect(footer(page, "undated").locator("[data-testid=total]")).to_have_text("300.00")
+        # PO-3401's 300.00 (no lines) and the wholly rejected PO-3103's 400.10.
+        expect(footer(page, "undated").locator("[data-testid=total]")).to_have_text("700.10")
         assert "5000.00" not in page.locator("#forecast").inner_text()
 
         # Back to weeks: the currency chosen stays.
@@ -308,6 +328,7 @@ def test_the_forecast_says_when_nothing_is_committed(world: World, launch: Launc
         )
         expect(page.locator("#forecast-body")).to_be_hidden()
         expect(page.locator("#forecast-currency")).to_be_disabled()
+        expect(page.locator("#forecast-csv")).to_be_disabled()
         page.close()
 
 
@@ -370,7 +391,9 @@ def test_the_po_page_shows_each_answer_per_line_and_the_commitment(
         expect(box.locator("[data-testid=commitment-proposed]")).to_have_text("728.00 EUR")
         expect(box.locator("[data-testid=payment]")).to_have_count(3)
         expect(box.locator("[data-testid=payment] td:nth-child(2)")).to_have_text(
-            ["660.00", "40.00", "390.00"]
+            # lines 1, 3, 6 at day 10; 2 at day 12; 4 at day 20 with the rejected line 5
+            # (due with the rest, at the expected payment date) and the 240.00 beyond the lines
+            ["500.00", "40.00", "550.00"]
         )
         page.screenshot(path=str(ARTIFACTS / "po-lines.png"), full_page=True)
 
@@ -389,9 +412,55 @@ def test_the_po_page_shows_each_answer_per_line_and_the_commitment(
         # JPY keeps its whole yen on the PO page as well.
         page.goto(f"{base}/ui/po/PO-3001")
         expect(page.locator("#commitment-state")).to_have_text("confirmed")
+        expect(page.locator("[data-testid=ack-not-required]")).to_have_count(0)
         expect(page.locator("#commitment [data-testid=commitment-amount]")).to_have_text(
             "1234567 JPY"
         )
         expect(page.locator("#lines [data-testid=quantity]")).to_have_text("1")
         expect(page.locator("#lines [data-testid=unit-price]")).to_have_text("1234567")
+        page.close()
+
+
+def test_the_po_page_says_when_acknowledgment_is_not_required(world: World, launch: Launch) -> None:
+    """`acknowledgment_required: false`: said by the status and by the commitment, which
+    stays open, or is disputed when a supplier rejects all the same."""
+    at = datetime.now(UTC) - timedelta(days=1)
+    facts: list[Fact] = []
+    for po in ("PO-3501", "PO-3502"):
+        facts += [
+            approved(["S1"], ["AP"], po=po, time=at, ack_required=False, currency="EUR"),
+            sent("S1", po=po, time=at + timedelta(minutes=1)),
+            sent("AP", po=po, time=at + timedelta(minutes=1)),
+            delivered("S1", po=po, time=at + timedelta(minutes=2)),
+            delivered("AP", po=po, time=at + timedelta(minutes=2)),
+        ]
+    facts.append(acked("S1", po="PO-3502", time=at + timedelta(minutes=30), decision="rejected"))
+    world.given(*facts)
+    ARTIFACTS.mkdir(exist_ok=True)
+    app = create_app(world.settings, world.store, world.db)
+    browser = launch()
+    with serve(app) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/ui/po/PO-3501")
+        expect(page.locator("#po-status .badge")).to_have_text("distributed")
+        expect(page.locator("#po-status [data-testid=ack-not-required]")).to_have_text(
+            "acknowledgment not required"
+        )
+        expect(page.locator("#commitment-state .badge")).to_have_text("open")
+        expect(page.locator("#commitment-state [data-testid=ack-not-required]")).to_be_visible()
+        expect(page.locator("#commitment [data-testid=commitment-acknowledgment]")).to_contain_text(
+            "not required"
+        )
+        supplier = page.locator("[data-testid=timeline-recipient]", has_text="S1")
+        expect(supplier.locator("[data-step=acknowledged]")).to_contain_text("not required")
+
+        # A rejection still disputes the commitment; acknowledgment stays "not required".
+        page.goto(f"{base}/ui/po/PO-3502")
+        expect(page.locator("#po-status .badge")).to_have_text("rejected")
+        expect(page.locator("#po-status [data-testid=ack-not-required]")).to_be_visible()
+        expect(page.locator("#commitment-state .badge")).to_have_text("disputed")
+        expect(page.locator("#commitment-state [data-testid=ack-not-required]")).to_be_visible()
+        supplier = page.locator("[data-testid=timeline-recipient]", has_text="S1")
+        expect(supplier.locator("[data-step=acknowledged]")).to_contain_text("rejected")
+        page.screenshot(path=str(ARTIFACTS / "po-no-ack.png"), full_page=True)
         page.close()

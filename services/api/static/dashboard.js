@@ -62,14 +62,21 @@
       el("td", { class: "num" }, s.p90_hours_to_acknowledge ?? "—"),
       el("td", { class: "num" }, `${s.delivery_failures} / ${s.deliveries_sent}`)));
     replaceRows($("suppliers"), rows, "No supplier activity in the window.", 7);
-    drawChart(suppliers.slice(0, 12));
+    $("supplier-chart-note").textContent = suppliers.length
+      ? `· all ${suppliers.length} ${suppliers.length === 1 ? "supplier" : "suppliers"}` : "";
+    shownSuppliers = suppliers;
+    drawChart(suppliers);  // every supplier the table lists, in the same order
   }
+  let shownSuppliers = null;
 
   // Horizontal bars, one per supplier, drawn as plain SVG.
   function drawChart(suppliers) {
     const svg = $("supplier-chart");
     const NS = "http://www.w3.org/2000/svg";
-    const rowHeight = 26, label = 96, width = 440, barWidth = width - label - 56;
+    // At most 440 wide, less when its column is narrower, so its text is never scaled down.
+    const room = Math.floor(svg.parentNode.clientWidth || 440);
+    const rowHeight = 26, label = 96, width = Math.max(260, Math.min(440, room));
+    const barWidth = width - label - 56;
     const height = Math.max(1, suppliers.length) * rowHeight + 8;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
@@ -85,12 +92,18 @@
       const y = i * rowHeight + 4;
       const rate = s.on_time_acknowledgment_rate;
       const tone = rate === null ? "none" : rate >= 0.9 ? "good" : rate >= 0.7 ? "fair" : "poor";
-      shapes.push(
-        node("text", { x: 0, y: y + 15, class: "bar-label" }, s.supplier_id),
+      // A long id is cut to fit before its bar; the tooltip gives it whole.
+      const id = String(s.supplier_id);
+      const shown = id.length > 14 ? id.slice(0, 13) + "…" : id;
+      const row = node("g", { "data-testid": "chart-row", "data-supplier": id });
+      row.append(node("title", {}, `${id}: ${percent(rate)} on time`));
+      row.append(
+        node("text", { x: 0, y: y + 15, class: "bar-label" }, shown),
         node("rect", { x: label, y, width: barWidth, height: 18, rx: 3, class: "bar-track" }),
         node("rect", { x: label, y, width: Math.max(0, (rate || 0) * barWidth), height: 18,
           rx: 3, class: "bar bar-" + tone, "data-testid": "chart-bar" }),
         node("text", { x: label + barWidth + 6, y: y + 14, class: "bar-value" }, percent(rate)));
+      shapes.push(row);
     });
     svg.replaceChildren(...shapes);
   }
@@ -135,6 +148,15 @@
     return (s.slice(0, s.length + exp) + "." + s.slice(s.length + exp)).replace(/\.?0+$/, "");
   }
 
+  // For the axis only: "20000000" -> "20 000 000" with thin spaces (U+2009) between groups
+  // of three digits of the whole part; the table keeps the API's exact strings.
+  const THIN = "\u2009";
+  function grouped(text) {
+    const [whole, fraction] = text.split(".");
+    const digits = whole.length > 3 ? whole.replace(/\B(?=(\d{3})+$)/g, THIN) : whole;
+    return fraction === undefined ? digits : digits + "." + fraction;
+  }
+
   // A 1-2-5 step giving about four gridlines up to `max`, as [step digits, exponent, count].
   function ticks(max) {
     if (!(max > 0)) return [1, 0, 1];
@@ -159,9 +181,9 @@
     const [m, exp, count] = ticks(max);
     const labels = Array.from({ length: max > 0 ? count + 1 : 1 }, (_, i) => scaled(i * m, exp));
     const top = count * m * 10 ** exp;
-    const left = 14 + 7 * Math.max(...labels.map((t) => t.length));
+    const left = 14 + 7 * Math.max(...labels.map((t) => grouped(t).length));
     // Drawn at the width it is shown at, so its text is never scaled down.
-    const width = Math.max(360, Math.floor(svg.parentNode.clientWidth || 720));
+    const width = Math.max(240, Math.floor(svg.parentNode.clientWidth || 720));
     const height = 280, right = 8, plotTop = 22, plotBottom = height - 42;
     const plotHeight = plotBottom - plotTop;
     const slot = (width - left - right) / Math.max(1, buckets.length);
@@ -177,14 +199,18 @@
         node("line", { x1: left, x2: width - right, y1: y, y2: y,
           class: i ? "gridline" : "baseline" }),
         node("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "axis",
-          "data-testid": "forecast-tick" }, text));
+          "data-testid": "forecast-tick", "data-value": text }, grouped(text)));
     });
+    // Narrow charts label every n-th bucket only, so the labels never overlap.
+    const every = Math.max(1, Math.ceil((weekly ? 44 : 30) / slot));
+    let labelledYear = null;
     buckets.forEach((b, i) => {
       const x = left + slot * i + (slot - barWidth) / 2;
       const p = parts(b.start);
       const first = weekly ? `${p.day} ${MONTHS[p.month - 1]}` : MONTHS[p.month - 1];
-      const newYear = i === 0 || (weekly ? parts(buckets[i - 1].start).year !== p.year
-        : p.month === 1);
+      const labelled = i % every === 0;
+      const newYear = labelled && labelledYear !== p.year;
+      if (labelled) labelledYear = p.year;
       const summary = `${bucketLabel(b)}: ` + FORECAST_STATES.map(([s, label]) =>
         `${label.toLowerCase()} ${b[s]}`).join(", ") + `; total ${b.total} ${cur.currency}`
         + ` from ${b.commitments} ${b.commitments === 1 ? "commitment" : "commitments"}`;
@@ -202,8 +228,10 @@
           class: "fbar fbar-" + state, "data-testid": "forecast-bar", "data-state": state,
           "data-amount": b[state] }));
       }
-      group.append(node("text", { x: left + slot * (i + 0.5), y: plotBottom + 16,
-        "text-anchor": "middle", class: "axis" }, first));
+      if (labelled) {
+        group.append(node("text", { x: left + slot * (i + 0.5), y: plotBottom + 16,
+          "text-anchor": "middle", class: "axis" }, first));
+      }
       if (newYear) {
         group.append(node("text", { x: left + slot * (i + 0.5), y: plotBottom + 30,
           "text-anchor": "middle", class: "axis muted-axis" }, p.year));
@@ -218,11 +246,14 @@
     svg.replaceChildren(...shapes);
   }
 
+  // The table lists these buckets only; the header says how many of all they are.
+  const hasPayments = (b) => b.commitments > 0;
+
   function renderForecastTable(cur) {
     const f = forecast.data;
     const weekly = f.bucket === "week";
     $("forecast-bucket-head").textContent = weekly ? "Week" : "Month";
-    const rows = cur.buckets.filter((b) => b.commitments > 0).map((b) =>
+    const rows = cur.buckets.filter(hasPayments).map((b) =>
       el("tr", { "data-testid": "forecast-row", "data-start": b.start },
         el("td", { title: `${b.start} to ${b.end}` }, bucketLabel(b)),
         FORECAST_STATES.map(([s]) => amountCell(b[s], s)),
@@ -245,7 +276,8 @@
       amountCell(a.total, "total", "strong"));
     }));
     const units = cur.minor_units === null ? "no ISO minor units" : `${cur.minor_units} minor units`;
-    $("forecast-table-caption").textContent = `${cur.currency} · exact amounts (${units})`;
+    $("forecast-table-caption").textContent = `${cur.currency} · exact amounts (${units})`
+      + ` · ${weekly ? "weeks" : "months"} without payments not listed`;
   }
 
   function renderForecast() {
@@ -257,6 +289,10 @@
     select.replaceChildren(...codes.map((code) => el("option",
       { value: code, selected: code === forecast.currency }, code)));
     select.disabled = !codes.length;
+    const csv = $("forecast-csv");
+    csv.disabled = !forecast.currency;
+    csv.title = forecast.currency ? `${forecast.currency} by ${f.bucket} as CSV: `
+      + csvName() : "nothing to download";
     const cur = f.currencies.find((c) => c.currency === forecast.currency);
     $("forecast-body").hidden = !cur;
     message.hidden = Boolean(cur);
@@ -266,8 +302,9 @@
       return;
     }
     const weekly = f.bucket === "week";
+    const listed = cur.buckets.filter(hasPayments).length;
     $("forecast-range").textContent = `${day(f.start)} – ${day(f.end)} · `
-      + `${cur.buckets.length} ${weekly ? "weeks" : "months"}`;
+      + `${cur.buckets.length} ${weekly ? "weeks" : "months"}, ${listed} with payments`;
     $("forecast-caption").textContent = `Expected payments per ${weekly ? "week (from Monday)"
       : "month"} in ${cur.currency}, by commitment state`;
     $("forecast-chart").setAttribute("aria-label", `Stacked bars of expected payments in `
@@ -302,6 +339,8 @@
     }
   }
 
+  const csvName = () => `cash-forecast-${forecast.currency}-${forecast.bucket}.csv`;
+
   function setupForecast() {
     const buttons = document.querySelectorAll("#forecast [data-bucket]");
     for (const button of buttons) {
@@ -319,13 +358,17 @@
     let resized = null;
     window.addEventListener("resize", () => {
       clearTimeout(resized);
-      resized = setTimeout(() => { if (forecast.data) renderForecast(); }, 150);
+      resized = setTimeout(() => {
+        if (forecast.data) renderForecast();
+        if (shownSuppliers) drawChart(shownSuppliers);
+      }, 150);
     });
+    // The CSV holds the currency shown (the API's `currency=`), in the buckets shown.
     $("forecast-csv").addEventListener("click", () => {
+      if (!forecast.currency) return;
       const { from, to } = forecastRange(forecast.bucket);
-      const only = forecast.currency ? `&currency=${forecast.currency}` : "";
       potrack.download(`/finance/cash-forecast?format=csv&bucket=${forecast.bucket}`
-        + `&from=${from}&to=${to}${only}`, "text/csv", `cash-forecast-${forecast.bucket}.csv`);
+        + `&from=${from}&to=${to}&currency=${forecast.currency}`, "text/csv", csvName());
     });
     refreshForecast();
   }

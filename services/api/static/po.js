@@ -79,7 +79,9 @@
       // A stronger fact implies the weaker ones, whose times stay unknown when never reported.
       let state = at ? "done" : i < reached ? "implied" : "todo";
       let note = at ? time(at) : i < reached ? "implied" : "—";
-      if (name === "acknowledged" && r.kind === "internal") [state, note] = ["skip", "not required"];
+      if (name === "acknowledged" && !at && (r.kind === "internal" || r.ackOptional)) {
+        [state, note] = ["skip", "not required"];
+      }
       if (name === "acknowledged" && r.decision) {
         note += " · " + words(r.decision);
         state = { rejected: "bad", accepted_with_changes: "warn" }[r.decision] || state;
@@ -110,6 +112,7 @@
   function renderTimeline(view, entries, notes) {
     const { plans, tracks } = tracksFromAudit(entries);
     const current = view.recipients.map((r) => ({ ...r,
+      ackOptional: view.acknowledgment_required === false,
       notes: notesOf(notes, view.revision, r.id) }));
     const blocks = [el("h3", {}, `Revision ${view.revision ?? "—"} (current)`),
       ...(current.length ? current.map(recipientBlock)
@@ -120,6 +123,7 @@
       const rows = plans[revision].data.recipients.map((p) => {
         const t = tracks[revision + "/" + p.id] || {};
         return recipientBlock({ ...p, ...t, status: derivedStatus(t),
+          ackOptional: plans[revision].data.acknowledgment_required === false,
           notes: notesOf(notes, revision, p.id) });
       });
       blocks.push(el("details", { class: "older", "data-testid": "older-revision" },
@@ -247,7 +251,10 @@
     if (first) first.dataset.testid = "no-lines";
   }
 
-  function renderCommitment(c, problem) {
+  // `ackOptional`: the PO's view says acknowledgment_required: false. Its commitment is
+  // then never confirmed by an acknowledgment, but a rejection or proposed changes still
+  // dispute it (projections.commitments).
+  function renderCommitment(c, problem, ackOptional) {
     const box = $("commitment");
     if (!c) {
       $("commitment-state").replaceChildren();
@@ -255,7 +262,7 @@
         problem || "No commitment: the PO is not approved yet."));
       return;
     }
-    $("commitment-state").replaceChildren(badge(c.state));
+    $("commitment-state").replaceChildren(badge(c.state), ackOptional ? noAckTag() : "");
     const money = (amount) => el("span", { class: "money" }, amount, " ",
       el("span", { class: "muted" }, c.currency));
     const facts = [
@@ -264,6 +271,10 @@
       ["Expected payment", day(c.expected_payment_date), "expected"],
       c.confirmed_at ? ["Confirmed", time(c.confirmed_at), "confirmed"] : null,
       ["Supplier", `${c.supplier_id} · revision ${c.revision}`, "supplier"],
+      ackOptional ? ["Acknowledgment", el("span", {}, "not required",
+        el("span", { class: "muted small" }, { open: " · stays open: no acknowledgment confirms it",
+          disputed: " · a supplier still rejected or proposed changes" }[c.state] || "")),
+      "acknowledgment"] : null,
     ].filter(Boolean);
     const payments = c.payments.map((pay) => el("tr", { "data-testid": "payment" },
       el("td", {}, pay.expected_payment_date ? day(pay.expected_payment_date)
@@ -283,11 +294,16 @@
           ? "Cancelled: no payment expected." : "No payment scheduled.")));
   }
 
+  const noAckTag = () => el("span", { class: "tag tag-noack", "data-testid": "ack-not-required",
+    title: "acknowledgment_required: false — suppliers need not acknowledge this PO" },
+  "acknowledgment not required");
+
   function renderHead(view) {
     document.title = `potrack · ${view.po_number}`;
     $("po-number").textContent = view.po_number;
     $("po-status").replaceChildren(badge(view.status),
-      view.overdue ? el("span", { class: "tag tag-overdue", id: "po-overdue" }, "overdue") : "");
+      view.overdue ? el("span", { class: "tag tag-overdue", id: "po-overdue" }, "overdue") : "",
+      view.acknowledgment_required === false ? noAckTag() : "");
     const facts = [
       ["Revision", view.revision ?? "—"],
       ["Supplier", [view.supplier_id, view.supplier_name].filter(Boolean).join(" · ") || "—"],
@@ -330,12 +346,14 @@
     const rows = entries.map((e) => el("tr", {
       "data-testid": "audit-row", class: e.anomalies && e.anomalies.length ? "has-anomaly" : null },
     el("td", { class: "num" }, e.seq),
-    el("td", { title: "recorded " + time(e.recorded_at) }, time(e.time)),
+    el("td", { class: "when", title: "recorded " + time(e.recorded_at) }, time(e.time)),
     el("td", {}, el("code", {}, e.type.replace(/^po\./, ""))),
     el("td", {}, e.data && e.data.revision !== undefined ? e.data.revision : "—"),
     el("td", {}, (e.data && e.data.recipient) || "—"),
     detail(e),
-    el("td", { class: "small" }, e.source, el("br"), el("span", { class: "muted" }, e.id)),
+    el("td", { class: "small origin", "data-testid": "audit-origin" },
+      el("span", { class: "clip", title: e.source }, e.source),
+      el("span", { class: "clip muted", title: e.id }, e.id)),
     el("td", { class: "hash", title: `prev ${e.prev_hash}\nhash ${e.hash}` },
       el("code", {}, short(e.prev_hash)), " → ", el("code", {}, short(e.hash)))));
     potrack.replaceRows($("audit"), rows, "No audit entries yet.", 8);
@@ -368,7 +386,7 @@
         renderCommitment(null, commitment.error.status === 404 ? null
           : "Commitment unavailable: " + commitment.error.message);
       } else {
-        renderCommitment(commitment);
+        renderCommitment(commitment, null, view.acknowledgment_required === false);
       }
       renderTimeline(view, entries, notes);
       renderAudit(entries);

@@ -275,3 +275,58 @@ def test_batches_of_any_size_judge_the_same_alerts_at_the_same_watermarks(
             world.store.close()
     assert results[0][1], "the simulation raises alerts"
     assert results[0] == results[1]
+
+
+def test_a_new_policy_raises_the_new_severity_and_withdraws_what_it_no_longer_raises(
+    tmp_path: Path,
+) -> None:
+    # 98 of 100 ordered: outside the default (zero) tolerance, within a 5 % one.
+    change = {"lines": [{"line": 1, "decision": "changed", "quantity": "98"}]}
+    history = [
+        approved(time=0),
+        sent("S1", time=1),
+        delivered("S1", time=2),
+        acked("S1", time=10, decision="accepted_with_changes", **change),
+    ]
+    strict = World(tmp_path)
+    strict.record(*history)
+    strict.watermark(11)
+    assert strict.sent() == [("po.alert.raised", "changes_proposed", "critical")]
+
+    lenient = World(tmp_path, SlaPolicy.model_validate({"tolerance": {"quantity_pct": 5}}))
+    lenient.catch_up()
+    lenient.follower.follow()
+    assert lenient.sent()[1:] == [("po.alert.raised", "changes_proposed", "warning")]
+
+    accepting = SlaPolicy.model_validate(
+        {"tolerance": {"quantity_pct": 5}, "accept_within_tolerance": True}
+    )
+    opted_in = World(tmp_path, accepting)
+    opted_in.catch_up()
+    opted_in.follower.follow()
+    assert opted_in.sent()[2:] == [("po.alert.resolved", "changes_proposed", "warning")]
+    (row,) = opted_in.rows()
+    assert row["resolved_at"] is not None
+    assert json.loads(row["alert"])["detail"].startswith("withdrawn: the rules or the SLA policy")
+    # Back and forth settles nothing twice: the ledger has each transition once.
+    again = World(tmp_path, accepting)
+    again.catch_up()
+    again.follower.follow()
+    assert len(again.sent()) == 3
+    for w in (strict, lenient, opted_in, again):
+        w.db.close()
+        w.store.close()
+
+
+def test_a_new_acknowledgment_that_changes_the_severity_is_raised_again(world: World) -> None:
+    within = {"lines": [{"line": 1, "decision": "changed", "quantity": "100"}]}
+    outside = {"lines": [{"line": 1, "decision": "changed", "quantity": "50"}]}
+    world.record(approved(time=0), sent("S1", time=1), delivered("S1", time=2))
+    world.record(acked("S1", time=10, decision="accepted_with_changes", **within))
+    world.watermark(11)
+    world.record(acked("S1", time=20, decision="accepted_with_changes", **outside))
+    world.watermark(21)
+    assert world.sent() == [
+        ("po.alert.raised", "changes_proposed", "warning"),
+        ("po.alert.raised", "changes_proposed", "critical"),
+    ]

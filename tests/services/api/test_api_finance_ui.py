@@ -18,8 +18,21 @@ def test_the_pages_load_only_their_own_assets(client: TestClient, path: str) -> 
     assets = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]+)"', html)
     assert assets, "no script or stylesheet found"
     for asset in assets:
+        if asset.startswith("data:"):  # the inline favicon
+            continue
         assert asset.startswith("/static/"), asset
         assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/", "/ui/po/PO-3301"])
+def test_the_pages_bring_their_own_favicon(client: TestClient, path: str) -> None:
+    """An inline SVG icon, so the browser never asks for /favicon.ico (no such route)."""
+    html = client.get(path).text
+    icons = re.findall(r'<link rel="icon" href="([^"]+)">', html)
+    assert len(icons) == 1, icons
+    assert icons[0].startswith("data:image/svg+xml,%3Csvg"), icons[0]
+    assert not re.search(r"[\s<>]", icons[0]), "the data URL is not percent-encoded"
+    assert not re.search(r"https?://", icons[0].replace(SVG_NS, "")), icons[0]
 
 
 def test_the_scripts_and_styles_fetch_nothing_from_elsewhere() -> None:
