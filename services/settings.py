@@ -40,6 +40,7 @@ class Settings(BaseSettings):
         """`POTRACK_API_TOKEN=` (empty or blank) means no token: a blank one could never be
         sent, so it would only lock every endpoint."""
         return None if isinstance(value, str) and not value.strip() else value
+
     topic_prefix: str = Field(
         "", description="Prefix for every topic name (isolates tenants or test runs)."
     )
