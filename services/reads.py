@@ -84,6 +84,16 @@ def lines_as_of(store: EventStore, po_number: str, as_of: datetime, sla: SlaPoli
     return dump(lines_view(fold(po_number, chosen), sla)) if chosen else None
 
 
+def commitment_as_of(
+    store: EventStore, po_number: str, as_of: datetime, sla: SlaPolicy
+) -> View | None:
+    """The PO's commitment from its events up to `as_of` (event time), or None before its
+    approval by then."""
+    chosen = [f for f in store.facts(po_number) if f.time <= as_of]
+    found = commitment_of(fold(po_number, chosen), sla) if chosen else None
+    return dump(found) if found is not None else None
+
+
 def forecast_now(
     db: Database,
     *,

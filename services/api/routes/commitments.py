@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query
 
 from projections.tables import commitments
 from schemas.views import Commitment, CommitmentState
-from services.api.deps import DBDep
+from services import reads
+from services.api.deps import DBDep, SlaDep, StoreDep
+from services.api.params import InstantText, parse_instant
 from services.api.problems import ProblemError, problems
 
 router = APIRouter(tags=["commitments"])
@@ -16,17 +18,30 @@ router = APIRouter(tags=["commitments"])
     "/pos/{po_number}/commitment",
     response_model=Commitment,
     summary="The finance commitment of one PO",
-    responses=problems(401, 404),
+    responses=problems(401, 404, 422),
 )
-def get_po_commitment(po_number: str, db: DBDep) -> dict[str, Any]:
-    with db.read() as tx:
-        found = commitments.get(tx, po_number)
+def get_po_commitment(
+    po_number: str,
+    db: DBDep,
+    store: StoreDep,
+    sla: SlaDep,
+    as_of: Annotated[
+        InstantText | None,
+        Query(description="RFC 3339: the commitment from the events up to that instant."),
+    ] = None,
+) -> dict[str, Any]:
+    if as_of is not None:
+        found = reads.commitment_as_of(store, po_number, parse_instant("as_of", as_of), sla)
+    else:
+        with db.read() as tx:
+            found = commitments.get(tx, po_number)
     if found is None:
         raise ProblemError(
             404,
             "unknown-commitment",
             "No commitment",
-            f"no commitment for PO {po_number!r}: never seen, or not approved yet",
+            f"no commitment for PO {po_number!r}: never seen, or not approved yet"
+            + (f" at {as_of}" if as_of else ""),
         )
     return found
 

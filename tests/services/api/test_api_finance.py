@@ -240,6 +240,19 @@ def test_as_of_before_the_acceptance_the_po_is_open_and_after_it_confirmed(
     assert parts(after) == parts(now)
 
 
+def test_a_commitment_as_of_an_instant(api: TestClient) -> None:
+    # PO-J2 is accepted at minute 120: open before, confirmed after, as it is now.
+    before = api.get("/pos/PO-J2/commitment", params={"as_of": rfc3339(100)}).json()
+    after = api.get("/pos/PO-J2/commitment", params={"as_of": rfc3339(200)}).json()
+
+    assert (before["state"], before["amount"]) == ("open", "300000")
+    assert after == api.get("/pos/PO-J2/commitment").json()
+    assert after["state"] == "confirmed"
+    early = api.get("/pos/PO-J2/commitment", params={"as_of": rfc3339(-1)})
+    assert early.status_code == 404 and "at " + rfc3339(-1) in early.json()["detail"]
+    assert api.get("/pos/PO-J2/commitment", params={"as_of": "soon"}).status_code == 422
+
+
 def test_as_of_before_anything_is_an_empty_forecast(api: TestClient) -> None:
     found = api.get(FORECAST, params={"as_of": rfc3339(-1)}).json()
 
