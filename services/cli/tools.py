@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,18 @@ import typer
 
 from schemas.generate import main as generate_main
 from services.cli.common import app, err, fail, out, settings
+
+
+def _write(path: Path, text: Callable[[], str], what: str) -> None:
+    """Write a demo file for `potrack simulate --write-*` (its folder made as needed);
+    one line and exit 2 when it cannot be written."""
+    try:
+        content = text()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        fail(f"cannot write {what} {path}: {exc}", 2)
+    out.print(f"wrote {path}", highlight=False)
 
 
 @app.command()
@@ -79,33 +92,17 @@ def simulate(
     if write_notify is not None:
         from services.simulate.notify import notify_toml
 
-        try:
-            text = notify_toml(mail_port)
-            write_notify.parent.mkdir(parents=True, exist_ok=True)
-            write_notify.write_text(text, encoding="utf-8")
-        except (OSError, ValueError) as exc:
-            fail(f"cannot write the notification rules {write_notify}: {exc}", 2)
-        out.print(f"wrote {write_notify}", highlight=False)
+        _write(write_notify, lambda: notify_toml(mail_port), "the notification rules")
         return
     if write_sla is not None:
         from services.simulate.policy import sla_toml
 
-        try:
-            write_sla.parent.mkdir(parents=True, exist_ok=True)
-            write_sla.write_text(sla_toml(), encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write the SLA policy {write_sla}: {exc}", 2)
-        out.print(f"wrote {write_sla}", highlight=False)
+        _write(write_sla, sla_toml, "the SLA policy")
         return
     if write_partners is not None:
         from services.simulate.partners import partners_toml
 
-        try:
-            write_partners.parent.mkdir(parents=True, exist_ok=True)
-            write_partners.write_text(partners_toml(), encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write the partners file {write_partners}: {exc}")
-        out.print(f"wrote {write_partners}", highlight=False)
+        _write(write_partners, partners_toml, "the partners file")
         return
     if mode not in ("live", "historical"):
         fail(f"unknown mode {mode!r}: use live or historical", 2)
