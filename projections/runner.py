@@ -49,7 +49,8 @@ class Projection(Protocol):
     """A view of the facts. `version`: raised whenever the rows it writes change meaning or
     shape; stored rows of another version are rebuilt. `publishes_on_replay`: a rebuild
     still lets it emit (the alerts projection's ledger decides itself what was published
-    before)."""
+    before). A projection that keeps anything about its rows in memory also has
+    `reload()`, to drop it when another process has reset the rows (see `Runner`)."""
 
     name: str
     version: int
@@ -89,6 +90,15 @@ class Runner:
     made under another SLA policy, for a projection that judges by one: it sets `policy`
     (`SlaPolicy.fingerprint`), noted beside its version; rows made before policies were
     noted are taken as made under the current one (`policy_changed` says when it rebuilt).
+
+    Several runners of one projection (workers in several processes, `potrack replay`
+    beside them) share it: the position moves only from where a batch began, so each batch
+    is applied once, by one of them (the others get ConcurrentProjectionError and go on
+    from the new position). A rebuild (`reset`) notes in the views database where the
+    rows stood (`positions.mark_replay`); every runner then applies the log up to there as
+    a replay, publishing nothing again, whichever runner applies which batch, and as usual
+    after it. A runner that finds the position below the one it last knew (another
+    process reset the projection) calls the projection's `reload()`, if it has one.
     """
 
     def __init__(
@@ -116,9 +126,11 @@ class Runner:
                     self.policy_changed = True
                 projection.reset(tx)
                 positions.forget(tx, projection.name)
+                positions.end_replay(tx, projection.name)  # new rules: publish it all again
                 positions.set_version(tx, projection.name, projection.version)
             if policy and noted != policy:
                 positions.set_version(tx, f"{projection.name}:policy", policy)
+            self._known = positions.position(tx, projection.name)  # the position last seen
 
     @property
     def name(self) -> str:
@@ -130,40 +142,73 @@ class Runner:
 
     def step(self, *, publish: bool = True, replaying: bool = False) -> Step:
         """Apply the next batch; raises ConcurrentProjectionError when another worker
-        moved the position meanwhile (nothing is written then)."""
+        moved the position (or began a rebuild) meanwhile (nothing is written then).
+
+        Below the position a rebuild began at (`positions.replay_until`) the batch is a
+        replay: it ends there, publishes only if the projection `publishes_on_replay` (and
+        `publish`), and its context says `replaying`."""
         started = time.perf_counter()
-        old = self.position()
-        facts = self.log.facts_after(old, self.batch)
+        with self.db.read() as tx:
+            old = positions.position(tx, self.name)
+            until = positions.replay_until(tx, self.name)
+        if old < self._known:  # another process reset the projection since
+            reload = getattr(self.projection, "reload", None)
+            if reload is not None:
+                reload()
+        self._known = old
+        quiet = until is not None and old < until
+        limit = min(self.batch, until - old) if quiet and until is not None else self.batch
+        facts = self.log.facts_after(old, limit)
         head = self.log.max_notification_id()
         if not facts:
             return Step(0, old, head, time.perf_counter() - started)
         new = facts[-1][0]
-        ctx = Context(publish=publish, replaying=replaying)
+        ctx = Context(
+            publish=publish and (self.projection.publishes_on_replay or not quiet),
+            replaying=replaying or quiet,
+        )
         with self.db.transaction() as tx:
-            if positions.position(tx, self.name) != old:
+            if positions.position(tx, self.name) != old or (
+                positions.replay_until(tx, self.name) != until
+            ):
                 raise ConcurrentProjectionError(f"{self.name}: position moved by another worker")
             self.projection.apply(tx, facts, ctx)
             positions.enqueue(tx, ctx.messages)
             if not positions.move(tx, self.name, old, new):
                 raise ConcurrentProjectionError(f"{self.name}: position moved by another worker")
+            if until is not None and new >= until:
+                positions.end_replay(tx, self.name)
+        self._known = new
         return Step(len(facts), new, max(head, new), time.perf_counter() - started)
 
     def reset(self) -> None:
-        """Forget everything derived: the next steps rebuild from the first notification."""
+        """Forget everything derived: the next steps rebuild from the first notification,
+        as a replay up to where the rows stood (or where an unfinished rebuild began)."""
         with self.db.transaction() as tx:
+            until = max(
+                positions.position(tx, self.name), positions.replay_until(tx, self.name) or 0
+            )
             self.projection.reset(tx)
             positions.forget(tx, self.name)
+            if until:
+                positions.mark_replay(tx, self.name, until)
+        self._known = 0
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Reset, then apply every notification again; returns the events applied.
+        """Reset, then apply every notification again; returns the events this runner
+        applied (running workers of the projection may apply some of the batches).
 
-        Status and commitments records are not published again (the live run published
-        the same content); a projection with `publishes_on_replay` decides itself.
+        Status and commitments records are not published again up to where the rows
+        stood (the earlier run published the same content); what comes after is published
+        as usual; a projection with `publishes_on_replay` decides itself.
         """
         self.reset()
         applied = 0
         while True:
-            step = self.step(publish=self.projection.publishes_on_replay, replaying=True)
+            try:
+                step = self.step()
+            except ConcurrentProjectionError:  # a worker applied that batch: go on after it
+                continue
             applied += step.applied
             if progress:
                 progress(step.position, step.head)

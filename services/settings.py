@@ -1,29 +1,42 @@
-"""All runtime settings: one pydantic-settings class, `POTRACK_` environment variables."""
+"""All runtime settings: one pydantic-settings class, `POTRACK_` environment variables.
 
+A bad value is reported by `problems` as one line per variable, naming it, the value
+given (a password or token never shown) and what it takes.
+"""
+
+import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field, SecretStr, field_validator
+import annotated_types
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.sla import SlaPolicy, parse_sla
 from services.gateway.partners import Partners, load_partners
+from services.logging import LogFormat, LogLevel
+from services.store.urls import normalize_store_url, redact
 
 DEFAULT_STORE_URL = "sqlite:///.potrack/potrack.sqlite"
+ENV_PREFIX = "POTRACK_"
+TOPIC_PREFIX = re.compile(r"^[A-Za-z0-9._-]*$")  # Kafka's legal topic name characters
+# host[:port]: a name or IPv4 address, or an IPv6 address in brackets.
+SERVER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]]+)(?::(\d{1,5}))?$")
 
 
 class Settings(BaseSettings):
     """Built once in the entry point and passed down; nothing reads the environment elsewhere."""
 
-    model_config = SettingsConfigDict(env_prefix="POTRACK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
     )
     store_url: str = Field(
         DEFAULT_STORE_URL,
-        description="Event store: sqlite:///relative/path, sqlite:////absolute/path "
-        "or postgresql://user:password@host:port/dbname.",
+        description="Event store: sqlite:///relative/path, sqlite:////absolute/path, a file "
+        "path (./x.sqlite, /abs/x.sqlite) or postgresql://user:password@host:port/dbname.",
     )
     api_host: str = Field("127.0.0.1", description="Address the read API binds to.")
     api_port: int = Field(8080, ge=0, le=65535, description="Port the read API listens on.")
@@ -34,12 +47,54 @@ class Settings(BaseSettings):
         None, description="When set, every endpoint but /health and /ready needs this bearer token."
     )
 
-    @field_validator("api_token", mode="before")
+    @field_validator("api_token", "sla_file", "partners_file", "notify_file", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         """`POTRACK_API_TOKEN=` (empty or blank) means no token: a blank one could never be
-        sent, so it would only lock every endpoint."""
+        sent, so it would only lock every endpoint. An empty file setting means unset."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("store_url", mode="before")
+    @classmethod
+    def _store_url(cls, value: object) -> object:
+        """A plain file path becomes a `sqlite:///` URL; another scheme is refused."""
+        return normalize_store_url(value) if isinstance(value, str) else value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str) -> str:
+        """Comma-separated host[:port], each port a number 1-65535."""
+        for server in value.split(","):
+            found = SERVER.match(server.strip())
+            if found is None or not 1 <= int(found.group(2) or 9092) <= 65535:
+                raise ValueError("expected host:port, comma-separated (e.g. 127.0.0.1:9092)")
+        return value
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _topic_prefix(cls, value: str) -> str:
+        """Kafka topic names take letters, digits, '.', '_' and '-' only."""
+        if not TOPIC_PREFIX.match(value):
+            raise ValueError("expected letters, digits, '.', '_' or '-' (a Kafka topic name)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL (links in messages must open from a mail client)."""
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(
+                "expected an http:// or https:// URL (e.g. https://potrack.example.com)"
+            )
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: Any) -> object:
+        """Levels are upper case (INFO), formats lower case (json), whichever was typed."""
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     topic_prefix: str = Field(
         "", description="Prefix for every topic name (isolates tenants or test runs)."
@@ -103,10 +158,16 @@ class Settings(BaseSettings):
         description="Base URL of the dashboard in links sent to people (the PO page is "
         "{public_url}/ui/po/{po}); default http://{api_host}:{api_port}.",
     )
-    log_format: Literal["auto", "json", "console"] = Field(
+    log_format: LogFormat = Field(
         "auto", description="Log rendering; auto means JSON unless stderr is a terminal."
     )
-    log_level: str = Field("INFO", description="Minimum log level.")
+    log_level: LogLevel = Field("INFO", description="Minimum log level.")
+    log_summary_seconds: float = Field(
+        60,
+        ge=0,
+        description="How often a long-running command logs its summary line at INFO (events/s,"
+        " lag, open alerts, documents, notifications; routine batches log at DEBUG); 0: never.",
+    )
 
     def sla_policy(self) -> SlaPolicy:
         """The SLA policy of `sla_file` (or the defaults) with the trading partners'
@@ -135,3 +196,59 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         """The real Kafka topic name of a contract topic."""
         return f"{self.topic_prefix}{name}"
+
+
+def problems(error: ValidationError) -> list[str]:
+    """One line per bad setting: `POTRACK_API_PORT='abc': expected an integer from 0 to
+    65535 (Port the read API listens on)`. The value of a password or token is never
+    shown (a store URL without its password, a token as <hidden>)."""
+    lines = []
+    for item in error.errors(include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else ""
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        # As typed (the validators may have changed its case or form), else as passed.
+        typed = [v for k, v in os.environ.items() if k.upper() == variable]
+        given = typed[0] if typed else item.get("input")
+        if name == "api_token":
+            shown = "<hidden>"
+        elif isinstance(given, str):
+            shown = repr(redact(given) if name == "store_url" else given)
+        else:
+            shown = repr(given)
+        if item["type"] == "value_error":  # our validators say what they take
+            what = str(item["msg"]).removeprefix("Value error, ")
+        else:
+            what = f"expected {allowed(name)}"
+        lines.append(f"{variable}={shown}: {what}")
+    return lines
+
+
+def allowed(name: str) -> str:
+    """What the setting `name` takes, from its type and bounds, with the first words of
+    its description: `an integer from 0 to 65535 (Port the read API listens on)`."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "a valid value"
+    kind = field.annotation
+    if get_origin(kind) is Literal:
+        what = "one of " + ", ".join(str(v) for v in get_args(kind))
+    else:
+        args = [a for a in get_args(kind) if a is not type(None)] or [kind]
+        base = args[0]
+        what = {int: "an integer", float: "a number"}.get(base, "a text")
+        low: object = None
+        high: object = None
+        above = False
+        for rule in field.metadata:
+            if isinstance(rule, annotated_types.Ge):
+                low = rule.ge
+            elif isinstance(rule, annotated_types.Gt):
+                low, above = rule.gt, True
+            elif isinstance(rule, annotated_types.Le):
+                high = rule.le
+        if low is not None and high is not None:
+            what += f" from {low} to {high}"
+        elif low is not None:
+            what += f" above {low}" if above else f" of at least {low}"
+    about = re.split(r"[.;(]", field.description or "", maxsplit=1)[0].strip()
+    return f"{what} ({about})" if about else what

@@ -62,6 +62,28 @@ def set_version(tx: Tx, name: str, value: int) -> None:
     )
 
 
+def replay_until(tx: Tx, name: str) -> int | None:
+    """Where the projection's rows stood when a rebuild began (`mark_replay`): below it the
+    records were published before, so a rebuild publishes them no more. None: no rebuild."""
+    return noted(tx, f"{name}:replay")
+
+
+def mark_replay(tx: Tx, name: str, until: int) -> None:
+    """Note that the projection is rebuilt and had applied the log up to `until`."""
+    set_version(tx, f"{name}:replay", until)
+
+
+def end_replay(tx: Tx, name: str) -> None:
+    """The rebuild is back where it began (`mark_replay`): publish as usual again."""
+    tx.execute("DELETE FROM projection_versions WHERE name = ?", (f"{name}:replay",))
+
+
+def replaying(tx: Tx, name: str, position: int) -> bool:
+    """Whether the projection, at `position`, is rebuilding what was published before."""
+    until = replay_until(tx, name)
+    return until is not None and position < until
+
+
 def positions(tx: Tx) -> dict[str, int]:
     """Every projection's position, by name."""
     rows = tx.all("SELECT name, position FROM projection_positions ORDER BY name")

@@ -59,6 +59,10 @@ class AlertsProjection(PoStateProjection):
         self.policy = sla.fingerprint()  # rows made under another policy are rebuilt
         self._superseded: bool | None = None  # alerts set aside at a reset: None, not looked
 
+    def reload(self) -> None:
+        """Another process reset the rows (`Runner`): look for set-aside alerts again."""
+        self._superseded = None
+
     def reset(self, tx: Tx) -> None:
         # The watermarks and alert_published survive: recorded inputs and outputs of the run.
         # Open alerts are set aside: what the new rules (or policy) no longer raise is

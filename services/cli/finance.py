@@ -67,7 +67,7 @@ def _forecast(
     opened as `potrack status` opens them. ValueError (one line) for a bad
     range; _Unreadable when the store or the views cannot be read."""
     if when is None:
-        db = open_views(s)
+        db = open_views(s, create=False)
         try:
             return reads.forecast_now(db, bucket=bucket, currency=currency, start=start, end=end)
         except ValueError:  # the range: said as such
@@ -79,7 +79,7 @@ def _forecast(
         finally:
             db.close()
     sla = sla_policy(s)
-    store = open_store(s)
+    store = open_store(s, create=False)
     try:
         return reads.forecast_as_of(
             store, when, sla, bucket=bucket, currency=currency, start=start, end=end

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeR
 from projections.audit import to_csv, to_jsonl
 from projections.audit import verify as check_chain
 from projections.tables import audit as audit_table
+from projections.tables import positions
 from schemas.views import StatusView
 from services import reads
 from services.cli.common import (
@@ -46,8 +47,8 @@ def status(
     s = settings()
     when = parse_time(as_of)
     sla = sla_policy(s)
-    store = open_store(s)
-    db = open_views(s)
+    store = open_store(s, create=False)
+    db = open_views(s, create=False)
     try:
         if when is None:
             found = reads.current_view(store, db, po_number, sla)
@@ -89,7 +90,7 @@ def replay(
     s = settings()
     when = parse_time(as_of)
     sla = sla_policy(s)
-    store = open_store(s)
+    store = open_store(s, create=False)
     try:
         if when is not None:
             count = 0
@@ -113,11 +114,28 @@ def replay(
 
 
 def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> None:
-    from services.wiring import runners  # here: the other commands need not load the services
+    """Rebuild each named projection with a progress bar on stderr and a line of figures
+    on stdout. Running workers of a projection (`potrack run`, `potrack project`) may
+    apply some of the batches meanwhile (`projections.runner.Runner`): said in the line."""
+    from projections.runner import Runner
+    from services.wiring import build_projections  # here: the others need not load services
 
-    db = open_views(s)
+    db = open_views(s, create=False)
     try:
-        for runner in runners(s, store, db, names):
+        chosen = build_projections(s, names)
+        with db.read() as tx:
+            for projection in chosen:
+                noted = positions.noted(tx, f"{projection.name}:policy")
+                policy = getattr(projection, "policy", None)
+                if policy is not None and noted not in (None, policy):
+                    fail(
+                        f"{projection.name}: its rows were made under another SLA policy than "
+                        "this one (POTRACK_SLA_FILE, POTRACK_PARTNERS_FILE): replay with the "
+                        "service's files; a service started with new ones rebuilds by itself",
+                        2,
+                    )
+        for projection in chosen:
+            runner = Runner(projection, store, db, batch=s.projection_batch_size)
             started = time.perf_counter()
             with Progress(
                 f"[bold]{runner.name:<12}",
@@ -133,8 +151,17 @@ def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> Non
 
                 applied = runner.rebuild(progress)
             seconds = time.perf_counter() - started
-            rate = applied / seconds if seconds > 0 else 0.0
-            out.print(f"{runner.name}: {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
+            total = runner.position()
+            rate = total / seconds if seconds > 0 else 0.0
+            shared = (
+                f"; {total - applied} of them applied by a running worker"
+                if total > applied
+                else ""
+            )
+            out.print(
+                f"{runner.name}: {total} events in {seconds:.2f} s ({rate:,.0f} events/s{shared})",
+                highlight=False,
+            )
     finally:
         db.close()
 
@@ -155,7 +182,7 @@ def audit(
     if fmt not in ("table", "json", "jsonl", "csv"):
         fail(f"unknown format {fmt!r}: use table, json, jsonl or csv", 2)
     s = settings()
-    db = open_views(s)
+    db = open_views(s, create=False)
     try:
         with db.read() as tx:
             entries = audit_table.entries(tx, po_number)

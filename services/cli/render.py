@@ -25,21 +25,63 @@ def _short(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%m-%d %H:%M") if value else "-"
 
 
+def _yes(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+# Every field of the status view (`schemas.views.StatusView`) and where the human form
+# shows it: a head line (the label) or the recipients table. A test holds this to the model,
+# so a field added to the view is added here too.
+HEAD_FIELDS = {
+    "po_number": "PO",
+    "status": "status",
+    "overdue": "overdue",
+    "revision": "revision",
+    "supplier_id": "supplier",
+    "supplier_name": "supplier",
+    "buyer_id": "buyer",
+    "total_amount": "amount",
+    "currency": "amount",
+    "acknowledgment_required": "ack required",
+    "approved_at": "approved",
+    "cancelled_at": "cancelled",
+    "version": "version",
+    "updated_at": "updated",
+    "stale_acknowledgments": "stale ack",
+    "anomalies": "anomaly",
+    "recipients": "recipients of revision",
+}
+
+
 def print_view(view: StatusView, console: Console) -> None:
+    """The status view for a person: every field of the JSON (`HEAD_FIELDS`), then the
+    recipients table (`print_recipients`). Values are text, never Rich markup."""
     head = Table.grid(padding=(0, 2))
-    head.add_row("PO", f"[bold]{view.po_number}[/bold]")
-    head.add_row(
-        "status", f"[bold]{view.status}[/bold]" + ("  [red]OVERDUE[/red]" if view.overdue else "")
+
+    def row(label: str, value: str, style: str = "") -> None:
+        head.add_row(label, Text(value, style=style))
+
+    row("PO", view.po_number, "bold")
+    row("status", view.status, "bold")
+    row(
+        "overdue",
+        "YES: a delivery or acknowledgment is past its deadline" if view.overdue else "no",
+        "bold red" if view.overdue else "",
     )
-    head.add_row("revision", _t(view.revision))
-    head.add_row("supplier", f"{_t(view.supplier_id)} {view.supplier_name or ''}".strip())
-    head.add_row("amount", f"{_t(view.total_amount)} {view.currency or ''}".strip())
-    head.add_row("version", str(view.version))
-    head.add_row("updated", _t(view.updated_at))
+    row("revision", _t(view.revision))
+    row("supplier", f"{_t(view.supplier_id)} {view.supplier_name or ''}".strip())
+    row("buyer", _t(view.buyer_id))
+    row("amount", f"{_t(view.total_amount)} {view.currency or ''}".strip())
+    row("ack required", _yes(view.acknowledgment_required))
+    row("approved", _t(view.approved_at))
+    if view.cancelled_at is not None:
+        row("cancelled", _t(view.cancelled_at), "bold")
+    row("version", str(view.version))
+    row("updated", _t(view.updated_at))
     for stale in view.stale_acknowledgments:
-        head.add_row("stale ack", f"{stale.recipient} acknowledged revision {stale.revision}")
+        row("stale ack", f"{stale.recipient} acknowledged revision {stale.revision}")
     for anomaly in view.anomalies:
-        head.add_row("anomaly", f"{anomaly.type} {_t(anomaly.time)} ({anomaly.id}): {anomaly.note}")
+        row("anomaly", f"{anomaly.type} {_t(anomaly.time)} ({anomaly.id}): {anomaly.note}")
     console.print(head)
     print_recipients(view, console)
 
@@ -52,12 +94,16 @@ RECIPIENT_COLUMNS = (
     "delivered",
     "received",
     "acked",
+    "decision",
     "failure",
 )
 
 
 def _recipient_cells(r: RecipientView) -> list[str]:
-    failure = f"{r.failure.code or ''} {r.failure.reason or ''}".strip() if r.failure else "-"
+    failure = "-"
+    if r.failure:
+        said = f"{r.failure.code or ''} {r.failure.reason or ''}".strip()
+        failure = f"{'permanent' if r.failure.permanent else 'temporary'} {said}".strip()
     return [
         f"{r.id} ({r.kind})",
         r.channel,
@@ -66,8 +112,25 @@ def _recipient_cells(r: RecipientView) -> list[str]:
         _short(r.delivered_at),
         _short(r.received_at),
         _short(r.acknowledged_at),
+        _t(r.decision),
         failure,
     ]
+
+
+def _recipient_details(r: RecipientView) -> list[str]:
+    """What the table has no column for: address, the supplier's reference, the failure's
+    time and message, and whether the changes are within tolerance."""
+    parts = []
+    if r.address:
+        parts.append(f"address {r.address}")
+    if r.supplier_reference:
+        parts.append(f"supplier reference {r.supplier_reference}")
+    if r.failure:
+        message = f" (message {r.failure.message_id})" if r.failure.message_id else ""
+        parts.append(f"failed at {_t(r.failure.at)}{message}")
+    if r.within_tolerance is not None:
+        parts.append(f"within tolerance: {_yes(r.within_tolerance)}")
+    return ["; ".join(parts)] if parts else []
 
 
 def _row_table(widths: list[int], header: bool, title: str | None = None) -> Table:
@@ -88,8 +151,8 @@ def _row_table(widths: list[int], header: bool, title: str | None = None) -> Tab
 
 def print_recipients(view: StatusView, console: Console) -> None:
     """The recipients of the current revision, one row each (times in UTC); under a
-    supplier recipient's row, what its acknowledgment changed line by line
-    (`deviation_text`)."""
+    recipient's row, its address, reference and failure details, and for a supplier
+    recipient what its acknowledgment changed line by line (`deviation_text`)."""
     rows = [_recipient_cells(r) for r in view.recipients]
     widths = [
         max(cell_len(c) for c in column) for column in zip(RECIPIENT_COLUMNS, *rows, strict=True)
@@ -101,7 +164,7 @@ def print_recipients(view: StatusView, console: Console) -> None:
         row = _row_table(widths, header=False)
         row.add_row(*(Text(c) for c in cells))
         console.print(row)
-        for line in deviation_lines(r):
+        for line in _recipient_details(r) + deviation_lines(r):
             console.print(Padding(Text(line), (0, 0, 0, 4)))  # wrapped lines stay indented
 
 

@@ -25,8 +25,35 @@ def _write(path: Path, text: Callable[[], str], what: str) -> None:
     out.print(f"wrote {path}", highlight=False)
 
 
+def _given(ctx: typer.Context, *names: str) -> list[str]:
+    """The options among `names` (parameter names) given on the command line, as typed."""
+    given = []
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name != "DEFAULT":
+            given.append("--" + name.replace("_", "-"))
+    return given
+
+
+TRAFFIC_OPTIONS = ("count", "rate", "seed", "mode", "days", "bad_fraction", "documents")
+
+
+def _check_together(ctx: typer.Context, mode: str) -> None:
+    """Exit 2 with one line for options of `potrack simulate` that do not go together."""
+    writes = _given(ctx, "write_partners", "write_notify", "write_sla")
+    if len(writes) > 1:
+        fail(f"{' and '.join(writes)} do not go together: one file per run", 2)
+    if writes and (traffic := _given(ctx, *TRAFFIC_OPTIONS)):
+        fail(f"{writes[0]} writes a file and exits: {', '.join(traffic)} would do nothing", 2)
+    if _given(ctx, "mail_port") and not _given(ctx, "write_notify"):
+        fail("--mail-port goes with --write-notify (the rules' mail server)", 2)
+    if _given(ctx, "days") and mode != "historical":
+        fail("--days goes with --mode historical (live traffic is timed now)", 2)
+
+
 @app.command()
 def simulate(
+    ctx: typer.Context,
     count: Annotated[int, typer.Option(min=1, help="How many events to publish.")] = 20_000,
     rate: Annotated[
         float, typer.Option(min=0, help="Events per second; 0 publishes as fast as possible.")
@@ -87,8 +114,10 @@ def simulate(
     from aiokafka.errors import KafkaError
 
     from services.kafka import ensure_topics, with_broker_retry
+    from services.runtime import run_services
     from services.simulate.traffic import generate, publish
 
+    _check_together(ctx, mode)
     if write_notify is not None:
         from services.simulate.notify import notify_toml
 
@@ -124,24 +153,32 @@ def simulate(
         highlight=False,
     )
 
-    async def send() -> dict[str, int]:
-        # Topics first, with potrack's settings, rather than auto-created with the broker's.
-        await with_broker_retry("create topics", lambda: ensure_topics(s), attempts=3)
-        return await publish(
-            stream,
-            s.kafka_bootstrap_servers,
-            rate=rate or None,
-            topic_prefix=s.topic_prefix,
-            follow_event_time=mode == "live",
-        )
+    counts: dict[str, int] = {}
+    unreachable: list[Exception] = []
 
-    try:
-        counts = asyncio.run(send())
-    except (KafkaError, OSError) as exc:
-        fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {exc}")
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
-    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    async def send(stop: asyncio.Event) -> None:
+        try:
+            # Topics first, with potrack's settings, rather than auto-created with the broker's.
+            await with_broker_retry("create topics", lambda: ensure_topics(s), attempts=3)
+            counts.update(
+                await publish(
+                    stream,
+                    s.kafka_bootstrap_servers,
+                    rate=rate or None,
+                    topic_prefix=s.topic_prefix,
+                    follow_event_time=mode == "live",
+                    stop=stop,
+                )
+            )
+        except (KafkaError, OSError) as exc:
+            unreachable.append(exc)
+
+    # SIGTERM/SIGINT end the traffic (services.runtime): what was sent is counted, exit 0.
+    code = run_services(send)
+    if unreachable:
+        fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {unreachable[0]}")
+    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "sent 0")
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -28,7 +28,7 @@ from schemas.recorded import Fact
 from services.retry import call_with_retry
 from services.store.aggregate import PurchaseOrder, po_id
 from services.store.stored import StateTranscoder, UpcastingMapper
-from services.store.urls import store_environment
+from services.store.urls import make_sqlite_dir, probe, store_environment
 
 SCHEMA_LOCK = 0x706F74726B01  # any constant: the advisory lock of schema creation
 
@@ -93,11 +93,20 @@ def position_name(group: str, topic: str, partition: int) -> str:
 
 
 class EventStore:
-    """The source of truth. Synchronous: call it from a worker thread in async code."""
+    """The source of truth. Synchronous: call it from a worker thread in async code.
+
+    Opening creates the store when it is missing (a SQLite file and its directory, the
+    tables); callers that only read check `services.store.urls.exists` first. A PostgreSQL
+    server that refuses, rejects or does not answer raises `StoreUnavailable` with the
+    reason within seconds (`services.store.urls.probe`)."""
 
     def __init__(self, url: str, *, cache_size: int = 0) -> None:
         self.url = url
-        self.app = PotrackApplication(env=store_environment(url, cache_size=cache_size))
+        env = store_environment(url, cache_size=cache_size)  # ValueError: not a store URL
+        probe(url)
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            make_sqlite_dir(url)
+        self.app = PotrackApplication(env=env)
         self.recorder: ProcessRecorder = self.app.recorder  # type: ignore[assignment]
         self._recent: OrderedDict[int, Fact] = OrderedDict()
 

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from projections.tables import Row, Tx, ddl
-from services.store.urls import is_postgres, postgres_conninfo, sqlite_path
+from services.store.urls import is_postgres, make_sqlite_dir, postgres_conninfo, probe, sqlite_path
 
 
 class CursorTx:
@@ -43,7 +43,10 @@ class CursorTx:
 
 
 class ViewDB:
-    """Connections to the views database; `transaction()` is the unit of atomic work."""
+    """Connections to the views database; `transaction()` is the unit of atomic work.
+
+    Like `EventStore`, opening creates a missing SQLite file's directory, and a PostgreSQL
+    server that cannot be used raises `StoreUnavailable` with the reason within seconds."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -53,10 +56,12 @@ class ViewDB:
         if self.postgres:
             from psycopg_pool import ConnectionPool
 
+            probe(url)
             conninfo = postgres_conninfo(url)
             self._pool = ConnectionPool(conninfo, min_size=1, max_size=8, open=True)
         else:
             self.path = sqlite_path(url)
+            make_sqlite_dir(url)
 
     @property
     def dialect(self) -> str:

@@ -8,12 +8,12 @@ period of passing. It never reads the wall clock: the watermarks carry the time.
 """
 
 import asyncio
-import contextlib
 
 from projections.runner import Context
 from projections.tables import Database, alerts, ddl, positions, watermarks
 from projections.views.alerts import AlertsProjection
 from services.logging import get_logger
+from services.runtime import idle
 
 log = get_logger(__name__)
 
@@ -37,8 +37,10 @@ class WatermarkFollower:
         with self.db.transaction() as tx:
             # Lock first: the position read must not move until the watermarks are judged.
             alerts.lock(tx)
-            ctx = Context()
-            judged = self.projection.advance(tx, positions.position(tx, self.projection.name), ctx)
+            at = positions.position(tx, self.projection.name)
+            # During a rebuild (`potrack replay`), what was published before is not again.
+            ctx = Context(replaying=positions.replaying(tx, self.projection.name, at))
+            judged = self.projection.advance(tx, at, ctx)
             positions.enqueue(tx, ctx.messages)
         return judged
 
@@ -49,5 +51,4 @@ class WatermarkFollower:
                 await asyncio.to_thread(self.follow)
             except Exception as exc:
                 log.error("watermark follower failed", error=str(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.seconds)
+            await idle(stop, self.seconds)

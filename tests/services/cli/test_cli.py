@@ -216,8 +216,8 @@ def test_an_unreachable_store_is_one_clear_line() -> None:
 
 def test_a_bad_store_url_is_one_clear_line() -> None:
     result = runner.invoke(app, ["status", PO], env={"POTRACK_STORE_URL": "mysql://x/y"})
-    assert result.exit_code == 1
-    assert "unsupported store URL" in result.stderr
+    assert result.exit_code == 2
+    assert "POTRACK_STORE_URL='mysql://x/y': unsupported scheme 'mysql'" in result.stderr
 
 
 def test_help_shows_every_command_with_examples() -> None:
