@@ -1,15 +1,17 @@
-"""Kafka adapter helpers: topic creation, producers, retries on an unreachable broker."""
+"""Kafka adapter helpers: topic creation and readiness, producers, retries on an
+unreachable broker."""
 
 import asyncio
 import contextlib
 import dataclasses
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import psycopg
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -17,11 +19,21 @@ from faststream.kafka import KafkaBroker
 
 from schemas.topics import COMPACTED_TOPICS, Topic
 from services.retry import with_retry
+from services.runtime import pause
 from services.settings import Settings
 
 T = TypeVar("T")
 PARTITIONS = 3
 MAX_TOPIC_MESSAGE_BYTES = 4 * 1024 * 1024
+READY_TIMEOUT = 30.0  # seconds a created topic may take to have a leader on every partition
+READY_POLL = 0.1  # seconds between two looks at the metadata
+
+
+class TopicsNotReady(KafkaError):  # type: ignore[misc,unused-ignore]  # aiokafka is untyped
+    """Topics exist but some partitions have no leader that answers, READY_TIMEOUT
+    seconds on (a broker still starting, or one that lost its controller)."""
+
+    retriable = True
 
 
 async def with_broker_retry(
@@ -32,14 +44,20 @@ async def with_broker_retry(
     return await with_retry(
         what,
         action,
-        on=(KafkaConnectionError, OSError),
+        on=(KafkaConnectionError, OSError, TopicsNotReady),
         attempts=attempts,
         event="kafka unreachable, retrying",
     )
 
 
-async def ensure_topics(settings: Settings, names: list[Topic] | None = None) -> None:
-    """Create potrack's topics if missing (compacted ones with cleanup.policy=compact)."""
+async def ensure_topics(
+    settings: Settings, names: list[Topic] | None = None, *, timeout: float = READY_TIMEOUT
+) -> None:
+    """Create potrack's topics (all, or `names`) if missing, compacted ones with
+    cleanup.policy=compact, and return once they are ready to produce to
+    (`wait_until_ready`). KafkaConnectionError when the broker is unreachable,
+    TopicsNotReady when a partition has no answering leader `timeout` seconds on."""
+    topics = [settings.topic(t) for t in (names or list(Topic))]
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
@@ -58,8 +76,68 @@ async def ensure_topics(settings: Settings, names: list[Topic] | None = None) ->
             # Another process may create them at the same moment.
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
+        await wait_until_ready(settings, admin, topics, timeout)
     finally:
         await admin.close()
+
+
+async def wait_until_ready(
+    settings: Settings, admin: AIOKafkaAdminClient, topics: list[str], timeout: float
+) -> None:
+    """Return once every partition of `topics` has a leader in the cluster metadata AND
+    that leader answers a ListOffsets request for it. The metadata names a new
+    partition's leader before the broker has taken the leadership up; until it has, it
+    refuses produce requests with NotLeaderForPartition (the retry a producer used to log
+    right after the topics were created). ListOffsets is served by the leader only, so its
+    answer is the readiness a producer needs. `topics` must exist (a metadata request
+    for a missing one creates it on a broker with auto.create.topics.enable, with the
+    broker's settings rather than potrack's). Polls every READY_POLL seconds; raises
+    TopicsNotReady after `timeout` seconds, naming what is missing, and
+    `services.runtime.Stopped` when the process is stopping."""
+    deadline = time.monotonic() + timeout
+    while True:
+        partitions, missing = leaders_of(await admin.describe_topics(topics), topics)
+        if not missing:
+            break
+        if time.monotonic() >= deadline:
+            raise TopicsNotReady(f"topics not ready after {timeout:g} s: no leader for {missing}")
+        await pause(READY_POLL)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        # aiokafka retries NotLeaderForPartition here by itself (refreshing the metadata).
+        await asyncio.wait_for(
+            consumer.end_offsets(partitions), max(0.1, deadline - time.monotonic())
+        )
+    except TimeoutError:
+        raise TopicsNotReady(
+            f"topics not ready after {timeout:g} s: the leaders of {', '.join(topics)} "
+            "do not answer"
+        ) from None
+    finally:
+        await consumer.stop()
+
+
+def leaders_of(
+    described: list[dict[str, Any]], topics: list[str]
+) -> tuple[list[TopicPartition], str]:
+    """Pure: the partitions of a DescribeTopics answer, and what has no leader yet in words
+    ("" when every partition of every topic has one)."""
+    partitions: list[TopicPartition] = []
+    missing: list[str] = []
+    seen = set()
+    for topic in described:
+        name = topic["topic"]
+        seen.add(name)
+        if topic["error_code"] != 0 or not topic["partitions"]:
+            missing.append(name)
+            continue
+        for p in topic["partitions"]:
+            partitions.append(TopicPartition(name, p["partition"]))
+            if p["leader"] < 0 or p["error_code"] != 0:
+                missing.append(f"{name}:{p['partition']}")
+    missing += [name for name in topics if name not in seen]
+    return partitions, ", ".join(missing)
 
 
 # Room left in a record for the key and the headers potrack adds to a dead letter.

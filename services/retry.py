@@ -1,6 +1,7 @@
 """The one retry policy for broker and store calls (tenacity): exponential backoff from
 0.5 s up to 30 s, a warning line per failed try, forever for services or a bounded number
-of attempts for commands."""
+of attempts for commands. A wait between tries ends as soon as the process is stopping
+(`services.runtime.pause` raises `Stopped`), so a retry never holds up SIGTERM."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -16,6 +17,7 @@ from tenacity import (
 )
 
 from services.logging import get_logger
+from services.runtime import pause
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -48,9 +50,12 @@ async def with_retry(
     """Await `action()` until it does not raise one of `on`; other errors propagate at once.
 
     attempts=0 retries forever (services); a positive number bounds it and re-raises the
-    last error (commands). `what` and `event` name the call in the warning lines.
+    last error (commands). `what` and `event` name the call in the warning lines. Raises
+    `services.runtime.Stopped` instead of waiting for the next try once the services of
+    this context are stopping.
     """
     retrying = AsyncRetrying(
+        sleep=pause,
         retry=retry_if_exception_type(on),
         wait=wait_exponential(multiplier=FIRST_WAIT, max=MAX_WAIT),
         stop=stop_never if attempts == 0 else stop_after_attempt(attempts),

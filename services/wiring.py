@@ -3,9 +3,11 @@ composed from the settings, as `async (stop) -> None` callables for `services.ru
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 
 import uvicorn
+from sse_starlette.sse import AppStatus
 
 from projections.runner import Projection, Runner
 from projections.sla import SlaPolicy
@@ -20,6 +22,7 @@ from services.api.app import create_app
 from services.logging import get_logger
 from services.notify.rules import load_rules
 from services.notify.service import Notifier
+from services.runtime import ServiceFailed
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
@@ -107,15 +110,37 @@ class Api:
             port=self.settings.api_port,
             log_level="warning",
             lifespan="on",
+            # Open dashboards hold event streams: at most this long, then they are cut.
+            timeout_graceful_shutdown=2,
         )
-        server = uvicorn.Server(config)
-        # uvicorn captures SIGTERM/SIGINT while serving and re-raises them on exit, so
-        # our own handlers still see the signal and stop every other service.
+        server = _ServerOfProcess(config)
         serving = asyncio.create_task(server.serve())
         log.info("api listening", url=f"http://{self.settings.api_host}:{self.settings.api_port}/")
         waiting = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
         server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
-        waiting.cancel()
+        AppStatus.should_exit = True  # sse-starlette: end the event streams now
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+        finally:
+            AppStatus.should_exit = False  # process-wide: a later server streams again
+            waiting.cancel()
+
+
+class _ServerOfProcess(uvicorn.Server):
+    """uvicorn without its own SIGTERM/SIGINT capture: `services.runtime` owns the
+    process's signals and stops every service, this one through `stop` (uvicorn's
+    capture would hold the signal back from the others until its shutdown ended)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().serve(sockets)
+        except SystemExit as exc:
+            # uvicorn exits the process when it cannot start (its error line says why, such
+            # as a port in use): a failure of this service instead, so the others stop too.
+            raise ServiceFailed(f"the API did not start (uvicorn's exit {exc.code})") from None

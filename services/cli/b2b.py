@@ -27,22 +27,26 @@ def partners_of(s: Settings) -> Partners:
 
 
 @app.command()
-def gateway() -> None:
+def gateway(ctx: typer.Context) -> None:
     """Translate raw B2B documents from po.documents.v1 into the inbound topics, until SIGTERM.
 
     Example: POTRACK_PARTNERS_FILE=partners.toml potrack gateway
     """
     from services.cli.common import open_views
     from services.gateway.service import Gateway
-    from services.runtime import run_until_signalled
+    from services.heartbeat import Heartbeat
+    from services.runtime import handle_signals, run_services
 
+    ctx.call_on_close(handle_signals())  # a signal stops it from now on (services.runtime)
     s = settings()
     partners = partners_of(s)
     db = open_views(s)
     try:
-        asyncio.run(run_until_signalled(Gateway(s, db, partners).run))
+        beat = Heartbeat(s, "gateway", db=db).run
+        code = run_services(Gateway(s, db, partners).run, beat)
     finally:
         db.close()
+    raise typer.Exit(code)
 
 
 @app.command()

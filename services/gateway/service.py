@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import ConsumerRecord
+from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from projections.tables import pending
@@ -43,6 +44,7 @@ from services.gateway.translate import (
     translate,
 )
 from services.gateway.watermark import DocumentsWatermark
+from services.heartbeat import work_level
 from services.kafka import (
     INFRASTRUCTURE_ERRORS,
     MAX_TOPIC_MESSAGE_BYTES,
@@ -55,7 +57,7 @@ from services.kafka import (
 )
 from services.logging import get_logger
 from services.retry import with_retry
-from services.runtime import periodically
+from services.runtime import Stopped, periodically
 from services.settings import Settings
 from services.store.views import ViewDB
 
@@ -126,7 +128,11 @@ class Gateway:
         """Consume until `stop`; a batch in hand is finished first."""
         await with_broker_retry("create topics", lambda: ensure_topics(self.settings))
         await asyncio.to_thread(self.db.ensure_tables)
-        await with_broker_retry("start the gateway", self.broker.start)
+        try:
+            await with_broker_retry("start the gateway", self.broker.start)
+        except BaseException:  # Stopped while the broker is away, or cancelled
+            await self.broker.stop()
+            raise
         log.info("gateway started", topic=self.source, partners=len(self.partners))
         claims = DocumentsWatermark(
             self.settings, self.db, self.source, self.settings.gateway_group
@@ -143,19 +149,24 @@ class Gateway:
         # A broker or database that is away for a moment: the same batch again, with
         # backoff (its effects are idempotent); after that the error nacks the batch, so
         # FastStream seeks back and nothing is committed past it.
-        outcome = await with_retry(
-            "translate a batch of documents",
-            lambda: self.handle(list(records)),
-            on=INFRASTRUCTURE_ERRORS,
-            attempts=8,
-        )
-        log.info(
+        try:
+            outcome = await with_retry(
+                "translate a batch of documents",
+                lambda: self.handle(list(records)),
+                on=INFRASTRUCTURE_ERRORS,
+                attempts=8,
+            )
+        except Stopped:  # the process is stopping: the batch is read again after a restart
+            raise NackMessage() from None
+        seconds = time.perf_counter() - started
+        log.log(
+            work_level(len(records), seconds),  # routine batches: DEBUG, see the summary
             "gateway batch",
             documents=len(records),
             events=outcome.events,
             dead_letters=outcome.dead,
             parked=outcome.parked,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(seconds * 1000, 1),
         )
 
     async def handle(self, records: list[ConsumerRecord[Any, Any]]) -> Outcome:
@@ -176,7 +187,7 @@ class Gateway:
                     reason = str(Uncorrelated(result.uncorrelated))
                     parked.append(self._parked(record, incoming, reason))
                 elif not result.events:  # e.g. a DSN that only says "relayed"
-                    log.info(
+                    log.debug(
                         "document states no event",
                         document=result.reading.kind,
                         offset=incoming.offset,
@@ -291,7 +302,7 @@ class Gateway:
         with self.db.transaction() as tx:
             pending.add(tx, rows)
         for row in rows:
-            log.info("document waits for its po.sent", doc=row.doc_key, reason=row.reason)
+            log.debug("document waits for its po.sent", doc=row.doc_key, reason=row.reason)
 
 
 class PendingRetry:

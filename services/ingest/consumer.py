@@ -16,6 +16,7 @@ record that was on the inbound topics, which the alerts projection judges deadli
 """
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,11 +31,13 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from projections.tables import Database, ddl, watermarks
 from schemas.topics import INBOUND_TOPICS, Topic
 from services import metrics
+from services.heartbeat import work_level
 from services.ingest.batch import fresh, split
 from services.ingest.watermark import CatchUp
 from services.kafka import ensure_topics, fit_dead_letter, producer, with_broker_retry
 from services.logging import get_logger
 from services.retry import with_retry
+from services.runtime import Stopped
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
@@ -56,7 +59,8 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc,un
         self.ingest.catch_up.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        await self.ingest.seek_to_stored(assigned)
+        with contextlib.suppress(Stopped):  # stopping: the loop ends, nothing is read
+            await self.ingest.seek_to_stored(assigned)
 
 
 class Ingest:
@@ -123,7 +127,9 @@ class Ingest:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished first."""
+        """Consume until `stop` is set; the batch in hand is finished first. While the
+        broker or the store is away it retries (`services.retry`) until they answer or the
+        process stops (`services.runtime.Stopped`, after closing what it started)."""
         await with_broker_retry("create topics", lambda: ensure_topics(self.settings))
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
@@ -136,9 +142,13 @@ class Ingest:
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
         dead_producer = producer(self.settings)
         self.admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
-        await with_broker_retry("start consumer", self.consumer.start)
-        await with_broker_retry("start admin client", self.admin.start)
-        await with_broker_retry("start producer", dead_producer.start)
+        try:
+            await with_broker_retry("start consumer", self.consumer.start)
+            await with_broker_retry("start admin client", self.admin.start)
+            await with_broker_retry("start producer", dead_producer.start)
+        except BaseException:  # Stopped while the broker is away, or cancelled
+            await self._stop_clients(dead_producer)
+            raise
         log.info(
             "ingest started",
             topics=self.topics,
@@ -146,10 +156,10 @@ class Ingest:
             store=self.store.url.split("@")[-1],
         )
         own_db = self.db is None
-        if self.db is None:
-            self.db = await self._store_call(ViewDB, self.store.url)
-        await self._store_call(self._create_tables)
         try:
+            if self.db is None:
+                self.db = await self._store_call(ViewDB, self.store.url)
+            await self._store_call(self._create_tables)
             while not stop.is_set():
                 # Idle, wake up for the next checkpoint rather than a whole poll later.
                 due = self.last_checkpoint + self.settings.alert_clock_seconds - time.monotonic()
@@ -162,12 +172,18 @@ class Ingest:
                     await self._process(records, dead_producer)
                 await self._record_watermark()
         finally:
-            await self.consumer.stop()
-            await dead_producer.stop()
-            await self.admin.close()
+            await self._stop_clients(dead_producer)
             if own_db and isinstance(self.db, ViewDB):
                 self.db.close()
             log.info("ingest stopped", recorded=self.recorded)
+
+    async def _stop_clients(self, dead_producer: AIOKafkaProducer) -> None:
+        """Stop the consumer, the dead-letter producer and the admin client (each safe to
+        stop when it never started)."""
+        assert self.consumer is not None and self.admin is not None
+        await self.consumer.stop()
+        await dead_producer.stop()
+        await self.admin.close()
 
     async def _process(
         self, records: dict[TopicPartition, list[ConsumerRecord]], dead_producer: AIOKafkaProducer
@@ -205,14 +221,16 @@ class Ingest:
             await self.consumer.commit(offsets)  # an optimisation only: the store is the truth
         except Exception as exc:
             log.debug("kafka commit skipped", error=str(exc))
-        log.info(
+        seconds = time.perf_counter() - started
+        log.log(
+            work_level(handed, seconds),  # routine batches: DEBUG, counted in the summary
             "batch recorded",
             records=sum(len(v) for v in records.values()),
             new=result.new,
             duplicates=result.duplicates,
             dead_letters=len(batch.dead),
             partitions=sorted(f"{t}:{p}@{o}" for (t, p), o in batch.positions.items()),
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(seconds * 1000, 1),
         )
 
     async def _record_watermark(self) -> None:
@@ -233,6 +251,9 @@ class Ingest:
             claims = await self._store_call(self._documents_claims)
             at = self.clock()
             ends = await self.consumer.end_offsets(assigned)
+            metrics.INGEST_LAG.set(
+                sum(max(0, e - self.expected.get(tp, e)) for tp, e in ends.items())
+            )
             documents = await self._documents_floor(claims)
             if documents is False:
                 return  # documents wait on po.documents.v1 that no gateway has claimed
@@ -248,6 +269,8 @@ class Ingest:
             every = {(topic, p) for topic, partitions in known.items() for p in partitions}
             caught_up = {(tp.topic, tp.partition): t for tp, t in reached.items()}
             mark = await self._store_call(self._write_watermark, caught_up, every)
+        except Stopped:
+            return  # the process is stopping: the next one records it
         except Exception as exc:
             log.warning("watermark not recorded", error=str(exc))
             return

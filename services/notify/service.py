@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import ConsumerRecord
+from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from projections.fold import PoState
@@ -28,6 +29,7 @@ from projections.tables.notifications import Queued
 from schemas.topics import Topic
 from schemas.views import Alert
 from services import metrics
+from services.heartbeat import work_level
 from services.kafka import (
     INFRASTRUCTURE_ERRORS,
     ensure_topics,
@@ -43,6 +45,7 @@ from services.notify.render import Renderer
 from services.notify.rules import Rules, TransitionName, quiet_apprise
 from services.notify.targets import Destination, Targets
 from services.retry import with_retry
+from services.runtime import Stopped
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
@@ -110,17 +113,22 @@ class Notifier:
         started = time.perf_counter()
         # The database away for a moment: the same batch again, with backoff (queueing is
         # idempotent); after that the error nacks the batch and nothing is committed past it.
-        queued = await with_retry(
-            "queue alert notifications",
-            lambda: asyncio.to_thread(self.enqueue, records, datetime.now(UTC)),
-            on=INFRASTRUCTURE_ERRORS,
-            attempts=8,
-        )
-        log.info(
+        try:
+            queued = await with_retry(
+                "queue alert notifications",
+                lambda: asyncio.to_thread(self.enqueue, records, datetime.now(UTC)),
+                on=INFRASTRUCTURE_ERRORS,
+                attempts=8,
+            )
+        except Stopped:  # the process is stopping: the batch is read again after a restart
+            raise NackMessage() from None
+        seconds = time.perf_counter() - started
+        log.log(
+            work_level(len(records), seconds),  # routine batches: DEBUG, see the summary
             "notify batch",
             alerts=len(records),
             queued=queued,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(seconds * 1000, 1),
         )
 
     def enqueue(self, records: list[ConsumerRecord[Any, Any]], now: datetime) -> int:
@@ -156,7 +164,7 @@ class Notifier:
                     rows.append(queued(notice, found, now, minutes))
                 else:
                     metrics.NOTIFICATIONS.labels(outcome="skipped").inc()
-                    log.info(
+                    log.debug(  # routine (no address): counted in the summary
                         "notification target skipped",
                         target=target,
                         po_number=alert.po_number,

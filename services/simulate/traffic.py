@@ -16,6 +16,7 @@ from aiokafka.structs import RecordMetadata
 
 from schemas.binding import STRUCTURED_CONTENT_TYPE
 from schemas.topics import TOPIC_OF_TYPE, Topic
+from services.runtime import idle
 from services.simulate.cloudevents import BAD_KINDS as BAD_KINDS
 from services.simulate.cloudevents import broken, cloudevent, dumps
 from services.simulate.documents import bad as bad_documents
@@ -225,13 +226,16 @@ async def publish(
     *,
     follow_event_time: bool = False,
     chunk: int = 2000,
+    stop: asyncio.Event | None = None,
 ) -> dict[str, int]:
-    """Send every event of `stream` (it ends when the stream does) and return the counts.
+    """Send every event of `stream` (it ends when the stream does, or when `stop` is set)
+    and return the counts.
 
     rate: records per second, None for as fast as the broker takes them; follow_event_time:
     never send an event before its event time (for time_mode="live"). Delivery reports are
     awaited in chunks (smaller when paced); a failed send raises. on_sent(event, metadata)
-    is called for each record the broker confirmed.
+    is called for each record the broker confirmed. Once `stop` is set no more is sent;
+    what was sent is awaited, and counted.
     """
     if rate is not None and rate <= 0:
         raise ValueError("rate must be positive (or None)")
@@ -257,8 +261,8 @@ async def publish(
                 wait, slot = slot - loop.time(), slot + 1 / rate
             if follow_event_time:
                 wait = max(wait, (event.time - datetime.now(UTC)).total_seconds())
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if (wait > 0 and await idle(stop, wait)) or (stop is not None and stop.is_set()):
+                break
             key, value, headers = encode(event)
             topic = f"{topic_prefix}{event.topic.value}"
             pending.append((await producer.send(topic, value, key=key, headers=headers), event))

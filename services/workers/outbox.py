@@ -6,7 +6,6 @@ from the content, so a re-sent record carries the same CloudEvents id.
 """
 
 import asyncio
-import contextlib
 import hashlib
 import json
 from datetime import datetime
@@ -18,6 +17,7 @@ from cloudevents.core.v1.event import CloudEvent
 
 from projections.tables import Database, positions
 from services.kafka import ensure_topics, producer, with_broker_retry
+from services.runtime import Stopped, idle
 from services.settings import Settings
 
 SOURCE = "urn:potrack"  # docs/contract.md §1: the source of every outbound record
@@ -65,14 +65,17 @@ class OutboxPublisher:
             positions.sent(tx, ids)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 0.1) -> None:
-        await with_broker_retry("create topics", lambda: ensure_topics(self.settings))
+        """Publish until `stop`; the batch in hand is sent first. While the broker is away it
+        retries until it answers or `stop` is set (then it returns: nothing was taken
+        from the outbox)."""
         kafka = producer(self.settings)
-        await with_broker_retry("start producer", kafka.start)
         try:
+            await with_broker_retry("create topics", lambda: ensure_topics(self.settings))
+            await with_broker_retry("start producer", kafka.start)
             while not stop.is_set():
                 rows = await asyncio.to_thread(self._pending)
                 if not rows:
-                    await _sleep(stop, poll_seconds)
+                    await idle(stop, poll_seconds)
                     continue
                 futures = []
                 for row in rows:
@@ -87,10 +90,7 @@ class OutboxPublisher:
                 await asyncio.gather(*futures)
                 await asyncio.to_thread(self._delete, [row["id"] for row in rows])
                 self.published += len(rows)
+        except Stopped:
+            return  # it sits beside the projection loop (`asyncio.gather`): a clean end
         finally:
             await kafka.stop()
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,12 +1,13 @@
 """The projection worker loop: step every runner, sleep when idle, report lag."""
 
 import asyncio
-import contextlib
 
 from projections.runner import ConcurrentProjectionError, Runner
 from services import metrics
+from services.heartbeat import work_level
 from services.logging import get_logger
 from services.retry import backoff
+from services.runtime import idle
 
 log = get_logger(__name__)
 
@@ -36,14 +37,15 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
             except Exception as exc:
                 failures += 1
                 log.error("projection step failed", projection=runner.name, error=str(exc))
-                await _idle(stop, backoff(failures))
+                await idle(stop, backoff(failures))
                 continue
             failures = 0
             metrics.PROJECTION_LAG.labels(projection=runner.name).set(step.lag)
             metrics.PROJECTION_POSITION.labels(projection=runner.name).set(step.position)
             if step.applied:
                 busy = True
-                log.info(
+                log.log(
+                    work_level(step.applied, step.seconds),  # routine: DEBUG, see the summary
                     "projection batch",
                     projection=runner.name,
                     applied=step.applied,
@@ -52,11 +54,5 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
                     ms=round(step.seconds * 1000, 1),
                 )
         if not busy:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll_seconds)
+            await idle(stop, poll_seconds)
     log.info("projections stopped", positions={r.name: r.position() for r in runners})
-
-
-async def _idle(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -93,6 +93,7 @@ async def test_sigkills_of_the_gateway_lose_and_double_no_document(
         topic_prefix,
         POTRACK_PARTNERS_FILE=str(partners),
         POTRACK_GATEWAY_GROUP=f"{topic_prefix}gateway",
+        POTRACK_LOG_LEVEL="DEBUG",  # routine "gateway batch" lines are logged at DEBUG
     )
     await ensure_topics(
         Settings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)
@@ -111,6 +112,16 @@ async def test_sigkills_of_the_gateway_lose_and_double_no_document(
         kills = 0
         for _ in range(3):
             with potrack(["gateway"], env, log) as proc:
+                # Killed while translating: once it has started (topics ready, group
+                # joined), which takes a few seconds on a busy machine.
+                started = kills + 1
+                await asyncio.to_thread(
+                    wait_for,
+                    lambda started=started: log.read_text().count('"gateway started"') >= started,
+                    60,
+                    0.1,
+                    "the gateway to start",
+                )
                 await asyncio.sleep(rng.uniform(2.0, 4.0))
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
