@@ -177,17 +177,6 @@ def open_by_kind(tx: Tx) -> dict[str, int]:
     return {str(r["kind"]): int(r["n"]) for r in tx.all(sql)}
 
 
-def latest_overdue(tx: Tx, limit: int) -> list[str]:
-    """The overdue POs whose newest open overdue alert was raised last, newest first."""
-    sql = OPEN_OVERDUE.replace("SELECT po_number", "SELECT po_number, raised_at", 1)
-    rows = tx.all(
-        f"SELECT po_number, MAX(raised_at) AS raised FROM ({sql}) AS o"
-        " GROUP BY po_number ORDER BY raised DESC LIMIT ?",
-        (*OVERDUE_KINDS, limit),
-    )
-    return [str(r["po_number"]) for r in rows]
-
-
 # --- due checks, ledger, cursor -------------------------------------------------------------
 
 

@@ -128,15 +128,68 @@ def counts(tx: Tx) -> dict[str, int]:
     return {str(r["status"]): int(r["n"]) for r in rows}
 
 
-def recent(tx: Tx, statuses: Sequence[str], limit: int) -> list[View]:
-    """The `limit` views in these statuses updated last (event time), newest first."""
-    sql = f"SELECT view FROM po_status WHERE status IN ({marks(statuses)})"
-    rows = tx.all(sql + " ORDER BY updated_at DESC LIMIT ?", (*statuses, limit))
-    return [json.loads(r["view"]) for r in rows]
+# --- what needs action (the dashboard; GET /dashboard/needs-action) --------------------------
+# A PO is flagged when its status is one of `statuses` or, with `overdue`, when it has an open
+# overdue-kind alert: the rule `overdue` of the stored view follows (docs/contract.md §6), so
+# these lists agree with GET /pos?status=... and GET /pos?overdue=true.
+FlaggedKey = tuple[int, str, str]  # (overdue 1|0, updated_at text, po_number)
+_UPDATED = "COALESCE(updated_at, '')"
 
 
-def count_in_or_overdue(tx: Tx, statuses: Sequence[str]) -> int:
-    """How many POs are in these statuses or overdue."""
-    sql = f"SELECT COUNT(*) AS n FROM po_status WHERE status IN ({marks(statuses)})"
-    row = tx.one(f"{sql} OR po_number IN ({OPEN_OVERDUE})", (*statuses, *OVERDUE_KINDS))
+def flagged(
+    tx: Tx, statuses: Sequence[str], *, overdue: bool, after: FlaggedKey | None, limit: int
+) -> tuple[list[View], FlaggedKey | None]:
+    """Up to `limit` views in `statuses` or (with `overdue`) overdue, overdue first, then
+    the most recently updated (event time), then by PO number; and the key to pass as
+    `after` for the next page (None on the last one).
+
+    Two keyset queries (the overdue ones, then the others) that read only PO numbers and
+    times, then the views of the page."""
+    keys: list[FlaggedKey] = []
+    for od in (1, 0):
+        if after is not None and od > after[0]:
+            continue
+        by_status = not (od and overdue)  # overdue ones need no status when `overdue`
+        if by_status and not statuses:
+            continue
+        where = [f"po_number {'' if od else 'NOT '}IN ({OPEN_OVERDUE})"]
+        params: list[Any] = [*OVERDUE_KINDS]
+        if by_status:
+            where.append(f"status IN ({marks(statuses)})")
+            params += statuses
+        if after is not None and od == after[0]:
+            where.append(f"({_UPDATED} < ? OR ({_UPDATED} = ? AND po_number > ?))")
+            params += [after[1], after[1], after[2]]
+        rows = tx.all(
+            f"SELECT po_number, {_UPDATED} AS upd FROM po_status WHERE {' AND '.join(where)}"
+            f" ORDER BY upd DESC, po_number LIMIT ?",
+            [*params, limit + 1 - len(keys)],
+        )
+        keys += [(od, str(r["upd"]), str(r["po_number"])) for r in rows]
+        if len(keys) > limit:
+            break
+    views = {v["po_number"]: v for v in get_many(tx, [k[2] for k in keys[:limit]])}
+    page = [views[k[2]] for k in keys[:limit] if k[2] in views]
+    return page, keys[limit - 1] if len(keys) > limit else None
+
+
+def overdue_count(tx: Tx, besides: Sequence[str] = ()) -> int:
+    """How many POs with a stored view are overdue (docs/contract.md §6), leaving out those
+    in the statuses `besides`."""
+    sql = f"SELECT COUNT(*) AS n FROM po_status WHERE po_number IN ({OPEN_OVERDUE})"
+    if besides:
+        sql += f" AND status NOT IN ({marks(besides)})"
+    row = tx.one(sql, (*OVERDUE_KINDS, *besides))
     return int(row["n"]) if row else 0
+
+
+def supplier_names(tx: Tx, supplier_ids: Sequence[str]) -> dict[str, str]:
+    """The name (`supplier.name` of po.approved/po.revised) each supplier has on its
+    highest-numbered PO, for those of `supplier_ids` that have one (one index lookup each)."""
+    latest = "SELECT po_number FROM po_status WHERE supplier_id = ? ORDER BY po_number DESC LIMIT 1"
+    found = [row for s in supplier_ids if (row := tx.one(latest, (s,))) is not None]
+    return {
+        view["supplier_id"]: view["supplier_name"]
+        for view in get_many(tx, [str(r["po_number"]) for r in found])
+        if view.get("supplier_id") and view.get("supplier_name")
+    }

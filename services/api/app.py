@@ -1,19 +1,28 @@
-"""The FastAPI application: routers, token check, problem errors, latency, static files."""
+"""The FastAPI application: routers, token check, problem errors, latency, static files.
+
+The API documents (`/docs`: Swagger UI, `/redoc`: ReDoc) load their scripts and styles
+from this server, not from a CDN, so they work without internet: the files are those the
+fastapi-offline package ships (a maintained copy of swagger-ui-dist and ReDoc's standalone
+bundle), served from its package directory at `/docs-assets/` (open, like the dashboard's
+static files). ReDoc's bundle also shows Redocly's logo from a CDN: that one address is
+replaced by an empty image, so nothing of the documents is fetched from elsewhere.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.api import problems
-from services.api.problems import Problem
+from services.api.problems import Problem, ProblemError
 from services.api.routes import (
     alerts,
     audit,
@@ -41,8 +50,10 @@ performance, commitments, Prometheus metrics and a live dashboard at `/`.
 Errors are `application/problem+json` (RFC 9457). When `POTRACK_API_TOKEN` is set,
 every endpoint but `/health` and `/ready` needs `Authorization: Bearer <token>`; the
 dashboard pages and `/events/stream` also take it as `?token=` (browsers cannot send
-headers there), e.g. `http://127.0.0.1:8080/?token=...`. This document (`/openapi.json`,
-`/docs`) and the dashboard's static assets hold no data and are open. Times are RFC 3339.
+headers there), e.g. `http://127.0.0.1:8080/?token=...`. This document (`/openapi.json`;
+`/docs` and `/redoc` show it, also as `?token=`) is behind the token too; the dashboard's
+static assets and those of `/docs` and `/redoc` hold no data and are open (served by this
+server: the documents work without internet). Times are RFC 3339.
 """
 
 
@@ -106,8 +117,37 @@ def create_app(
     return app
 
 
+# Swagger UI's and ReDoc's files as fastapi-offline ships them, by the name they are served at.
+DOCS_ASSETS = files("fastapi_offline") / "static"
+DOCS_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+}
+REDOCLY_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+EMPTY_IMAGE = (
+    b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+)
+CACHED = {"Cache-Control": "public, max-age=86400"}
+
+
 def _document_routes(app: FastAPI) -> None:
     guarded = [Depends(require_token_or_query)]
+
+    def document_url(token: str | None) -> str:
+        return "/openapi.json" + (f"?{urlencode({'token': token})}" if token else "")
+
+    redoc_js = (DOCS_ASSETS / "redoc.standalone.js").read_bytes().replace(REDOCLY_LOGO, EMPTY_IMAGE)
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        """Swagger UI's and ReDoc's scripts and styles (no data: open without a token)."""
+        if name not in DOCS_TYPES:
+            raise ProblemError(404, "not-found", "Not found", f"no document asset {name!r}")
+        if name == "redoc.standalone.js":
+            return Response(redoc_js, media_type=DOCS_TYPES[name], headers=CACHED)
+        path = str(DOCS_ASSETS / name)
+        return FileResponse(path, media_type=DOCS_TYPES[name], headers=CACHED)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=guarded)
     def openapi_document() -> JSONResponse:
@@ -115,8 +155,25 @@ def _document_routes(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False, dependencies=guarded)
     def swagger(token: str | None = None) -> HTMLResponse:
-        url = "/openapi.json" + (f"?{urlencode({'token': token})}" if token else "")
-        return get_swagger_ui_html(openapi_url=url, title=f"{app.title} docs")
+        return get_swagger_ui_html(
+            openapi_url=document_url(token),
+            title=f"{app.title} docs",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico",
+            # No badge from the public validator (it would send the document away).
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/redoc", include_in_schema=False, dependencies=guarded)
+    def redoc(token: str | None = None) -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=document_url(token),
+            title=f"{app.title} reference",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/favicon.ico",
+            with_google_fonts=False,
+        )
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

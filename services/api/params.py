@@ -2,8 +2,10 @@
 
 import base64
 import binascii
+import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import WithJsonSchema
 
@@ -28,6 +30,15 @@ def encode_cursor(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+def _bad_cursor() -> ProblemError:
+    return ProblemError(
+        422,
+        "invalid-cursor",
+        "Invalid cursor",
+        "cursor must be a next_cursor value returned by this endpoint",
+    )
+
+
 def decode_cursor(cursor: str | None) -> str | None:
     """The key a cursor stands for (None for no or an empty cursor), or a 422 problem."""
     if not cursor:
@@ -40,9 +51,25 @@ def decode_cursor(cursor: str | None) -> str | None:
             raise ValueError("empty cursor")
         return key
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise ProblemError(
-            422,
-            "invalid-cursor",
-            "Invalid cursor",
-            "cursor must be a next_cursor value returned by this endpoint",
-        ) from exc
+        raise _bad_cursor() from exc
+
+
+def encode_key(key: Sequence[Any] | None) -> str | None:
+    """Opaque cursor for a compound keyset position (JSON values), None for no position."""
+    return encode_cursor(json.dumps(list(key), separators=(",", ":"))) if key else None
+
+
+def decode_key(cursor: str | None, types: Sequence[type]) -> tuple[Any, ...] | None:
+    """The compound key of `encode_key` (None for no cursor); a 422 problem unless it is a
+    list of values of exactly `types`."""
+    text = decode_cursor(cursor)
+    if text is None:
+        return None
+    try:
+        key = json.loads(text)
+    except ValueError as exc:
+        raise _bad_cursor() from exc
+    fits = isinstance(key, list) and len(key) == len(types)
+    if not fits or not all(type(v) is t for v, t in zip(key, types, strict=False)):
+        raise _bad_cursor()
+    return tuple(key)

@@ -10,41 +10,64 @@ from typing import Any
 from projections.tables import Database, Tx, alerts, positions, status
 from projections.tables.performance import suppliers_overview
 from schemas.status import POStatus
+from services.api.params import encode_key
 from services.store.events import EventStore
 
 Summary = dict[str, Any]
+# Why a PO needs action: overdue (docs/contract.md §6 `overdue`), or one of these statuses
+# (§3), the same rules as GET /pos?overdue=true and GET /pos?status=...
 ACTION_STATUSES = (POStatus.DELIVERY_FAILED, POStatus.REJECTED, POStatus.CHANGES_PROPOSED)
+REASONS = ("overdue", *(s.value for s in ACTION_STATUSES))
 SHOWN = 20
 PERFORMANCE_DAYS = 90
 
 
-def _when(text: str | None) -> datetime:
-    return datetime.fromisoformat(text) if text else datetime.min.replace(tzinfo=UTC)
-
-
-def _needs_action(tx: Tx) -> tuple[list[dict[str, Any]], int]:
-    """Up to SHOWN POs, overdue first, then failed, rejected, changed; and how many in all."""
+def action_counts(tx: Tx, by_status: dict[str, int] | None = None) -> tuple[dict[str, int], int]:
+    """POs per reason to act ({reason: count} for every reason of REASONS), and how many
+    POs have at least one (a PO overdue and rejected counts once in the total);
+    `by_status`: `status.counts` when the caller has it already."""
+    by_status = status.counts(tx) if by_status is None else by_status
     statuses = [s.value for s in ACTION_STATUSES]
-    chosen = status.recent(tx, statuses, SHOWN)
-    chosen += status.get_many(tx, alerts.latest_overdue(tx, SHOWN))
-    views = {v["po_number"]: v for v in chosen}
-    found = [
-        {
-            "po_number": view["po_number"],
-            "status": view["status"],
-            "supplier_id": view.get("supplier_id"),
-            "revision": view.get("revision"),
-            "overdue": view["overdue"],
-            "reasons": (["overdue"] if view["overdue"] else [])
-            + ([view["status"]] if view["status"] in statuses else []),
-            "updated_at": view.get("updated_at"),
-        }
-        for view in views.values()
-    ]
-    ordered = sorted(found, key=lambda i: _when(i["updated_at"]), reverse=True)
-    return sorted(ordered, key=lambda i: not i["overdue"])[:SHOWN], status.count_in_or_overdue(
-        tx, statuses
+    found = {"overdue": status.overdue_count(tx)}
+    found |= {s: by_status.get(s, 0) for s in statuses}
+    total = sum(found[s] for s in statuses) + status.overdue_count(tx, besides=statuses)
+    return found, total
+
+
+def needs_action(
+    tx: Tx, reason: str | None = None, after: status.FlaggedKey | None = None, limit: int = SHOWN
+) -> tuple[list[dict[str, Any]], status.FlaggedKey | None]:
+    """Up to `limit` POs that need action (for one `reason` of REASONS, or any), overdue
+    first, then the most recently updated; and the key of the next page (None on the last).
+    ValueError for a reason not in REASONS."""
+    if reason is not None and reason not in REASONS:
+        raise ValueError(f"reason must be one of {', '.join(REASONS)}: {reason!r}")
+    statuses = [s.value for s in ACTION_STATUSES]
+    chosen = statuses if reason is None else [r for r in statuses if r == reason]
+    views, following = status.flagged(
+        tx, chosen, overdue=reason in (None, "overdue"), after=after, limit=limit
     )
+    return [_action_item(view, statuses) for view in views], following
+
+
+def _action_item(view: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
+    return {
+        "po_number": view["po_number"],
+        "status": view["status"],
+        "supplier_id": view.get("supplier_id"),
+        "supplier_name": view.get("supplier_name"),
+        "revision": view.get("revision"),
+        "overdue": view["overdue"],
+        "reasons": (["overdue"] if view["overdue"] else [])
+        + ([view["status"]] if view["status"] in statuses else []),
+        "updated_at": view.get("updated_at"),
+    }
+
+
+def with_names(tx: Tx, suppliers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Supplier figures with `supplier_name` added (null when no PO names the supplier)."""
+    names = status.supplier_names(tx, [s["supplier_id"] for s in suppliers])
+    return [s | {"supplier_name": names.get(s["supplier_id"])} for s in suppliers]
 
 
 def build_summary(store: EventStore, db: Database) -> Summary:
@@ -58,13 +81,20 @@ def build_summary(store: EventStore, db: Database) -> Summary:
             for name, position in positions.positions(tx).items()
         ]
         recent, _ = alerts.listing(tx, None, None, None, SHOWN, None)
+        items, following = needs_action(tx)
+        by_reason, total = action_counts(tx, counts)
         return _summary(
             now,
             counts,
             alerts.open_count(tx),
             recent,
-            _needs_action(tx),
-            suppliers_overview(tx, now, PERFORMANCE_DAYS),
+            {
+                "needs_action": items,
+                "needs_action_total": total,
+                "needs_action_counts": by_reason,
+                "needs_action_next_cursor": encode_key(following),
+            },
+            with_names(tx, suppliers_overview(tx, now, PERFORMANCE_DAYS)),
             projections,
         )
 
@@ -74,7 +104,7 @@ def _summary(
     counts: dict[str, int],
     open_alerts: int,
     recent: list[dict[str, Any]],
-    action: tuple[list[dict[str, Any]], int],
+    action: dict[str, Any],
     suppliers: list[dict[str, Any]],
     projections: list[dict[str, Any]],
 ) -> Summary:
@@ -84,8 +114,7 @@ def _summary(
         "counts": counts,
         "open_alerts": open_alerts,
         "recent_alerts": recent,
-        "needs_action": action[0],
-        "needs_action_total": action[1],
+        **action,
         "suppliers": suppliers,
         "performance_days": PERFORMANCE_DAYS,
         "projections": projections,

@@ -10,6 +10,7 @@ from projections.tables.performance import supplier_performance, suppliers_overv
 from services.api.deps import DBDep
 from services.api.params import InstantText, parse_instant
 from services.api.problems import ProblemError, problems
+from services.api.summary import with_names
 
 router = APIRouter(tags=["suppliers"])
 
@@ -45,6 +46,11 @@ class Figures(BaseModel):
 
 class SupplierPerformance(Figures):
     supplier_id: str
+    supplier_name: str | None = Field(
+        None,
+        description="`supplier.name` of the supplier's highest-numbered PO (po.approved or "
+        "po.revised); null when none names it.",
+    )
     window: Window
     by_channel: dict[str, Figures]
 
@@ -73,14 +79,15 @@ def get_performance(
     end = window_end_of(window_end, days)
     with db.read() as tx:
         found = supplier_performance(tx, supplier_id, end, days)
-    if found is None:
+        named = with_names(tx, [found]) if found is not None else None
+    if named is None:
         raise ProblemError(
             404,
             "unknown-supplier",
             "Unknown supplier",
             f"no PO of supplier {supplier_id!r} was ever distributed",
         )
-    return found
+    return named[0]
 
 
 @router.get(
@@ -94,4 +101,4 @@ def list_suppliers(
 ) -> list[dict[str, Any]]:
     end = window_end_of(window_end, days)
     with db.read() as tx:
-        return suppliers_overview(tx, end, days)
+        return with_names(tx, suppliers_overview(tx, end, days))

@@ -98,11 +98,19 @@ const potrack = (() => {
     return el("a", { href, class: "po-link", "data-testid": "po-link" }, poNumber);
   }
 
+  // A supplier by name, its id on hover (by id alone when no PO names it); one line, cut
+  // with an ellipsis when long (style.css .supplier).
+  function supplier(id, name) {
+    if (!id && !name) return el("span", { class: "muted" }, "—");
+    return el("span", { class: "supplier", "data-testid": "supplier", "data-supplier": id,
+      title: name ? `${name} · ${id}` : id }, name || id);
+  }
+
   function replaceRows(tbody, rows, emptyText, columns) {
     tbody.replaceChildren(...(rows.length ? rows
       : [el("tr", { class: "empty" }, el("td", { colspan: columns }, emptyText))]));
   }
 
   return { token, withToken, api, el, words, badge, time, ago, percent, poLink, replaceRows,
-    MONTHS, parts, day, download };
+    MONTHS, parts, day, download, supplier };
 })();

@@ -2,7 +2,8 @@
 "use strict";
 
 (() => {
-  const { el, badge, words, time, ago, percent, poLink, replaceRows, day, parts, MONTHS } = potrack;
+  const { el, badge, words, time, ago, percent, poLink, replaceRows, day, parts, MONTHS,
+    supplier } = potrack;
   const STATUSES = [
     "distributing", "awaiting_acknowledgment", "distributed", "acknowledged",
     "changes_proposed", "rejected", "delivery_failed", "cancelled", "unknown",
@@ -29,14 +30,110 @@
     }
   }
 
-  function renderNeedsAction(items) {
-    const rows = items.map((item) => el("tr", { "data-testid": "action-row" },
-      el("td", {}, poLink(item.po_number)),
-      el("td", {}, badge(item.status)),
-      el("td", {}, item.supplier_id || "—"),
-      el("td", {}, item.reasons.map((r) => el("span", { class: "tag tag-" + r }, words(r)))),
-      el("td", { title: time(item.updated_at) }, ago(item.updated_at))));
-    replaceRows($("needs-action"), rows, "Nothing needs action.", 5);
+  // --- Needs action: counts per reason, a filter, and more rows on request ------------
+  // The first page comes with every summary; a filter or more rows ask
+  // GET /dashboard/needs-action (same order, same rules) again whenever the summary changes.
+  const REASONS = [[null, "All"], ["overdue", "Overdue"], ["delivery_failed", "Delivery failed"],
+    ["rejected", "Rejected"], ["changes_proposed", "Changes proposed"]];
+  const PAGE = 20;
+  const action = { reason: null, shown: PAGE, counts: {}, total: 0, request: 0 };
+
+  function buildActionFilters() {
+    $("action-filters").replaceChildren(...REASONS.map(([reason, label]) => {
+      const button = el("button", { type: "button", class: "chip" + (reason ? " chip-" + reason : ""),
+        "data-reason": reason || "all", "data-testid": "action-filter",
+        "aria-pressed": String(reason === action.reason) },
+      label, " ", el("span", { class: "chip-count" }, "–"));
+      button.addEventListener("click", () => {
+        action.reason = reason;
+        action.shown = PAGE;
+        for (const b of $("action-filters").children) {
+          b.setAttribute("aria-pressed", String(b === button));
+        }
+        refreshAction();
+      });
+      return button;
+    }));
+    $("action-more").addEventListener("click", () => {
+      action.shown += PAGE;
+      refreshAction();
+    });
+  }
+
+  const matching = () => (action.reason ? action.counts[action.reason] || 0 : action.total);
+
+  function renderActionCounts(summary) {
+    action.counts = summary.needs_action_counts || {};
+    action.total = summary.needs_action_total;
+    for (const button of $("action-filters").children) {
+      const reason = button.dataset.reason;
+      const n = reason === "all" ? action.total : action.counts[reason] || 0;
+      button.querySelector(".chip-count").textContent = n;
+      button.classList.toggle("chip-none", n === 0);
+    }
+  }
+
+  const NONE = { overdue: "No PO is overdue.", delivery_failed: "No delivery failed.",
+    rejected: "No PO is rejected.", changes_proposed: "No supplier proposed changes." };
+
+  function renderNeedsAction(items, more) {
+    const rows = items.map((item) => el("tr", { "data-testid": "action-row",
+      "data-po": item.po_number },
+    el("td", {}, poLink(item.po_number)),
+    // Its reasons: the status (when it is one) and whether it is overdue.
+    el("td", {}, el("span", { class: "reasons", "data-reasons": item.reasons.join(" ") },
+      badge(item.status), item.overdue ? el("span", { class: "tag tag-overdue" }, "overdue")
+        : null)),
+    el("td", {}, supplier(item.supplier_id, item.supplier_name)),
+    el("td", { title: time(item.updated_at), class: "nowrap" }, ago(item.updated_at))));
+    replaceRows($("needs-action"), rows,
+      action.reason ? NONE[action.reason] : "Nothing needs action.", 4);
+    const all = matching();
+    $("action-shown").textContent = !items.length ? ""
+      : items.length >= all && !more ? `all ${all} shown` : `${items.length} of ${all} shown`;
+    const button = $("action-more");
+    button.hidden = !more;
+    button.textContent = `Show ${Math.min(PAGE, Math.max(0, all - items.length)) || PAGE} more`;
+  }
+
+  function actionFromSummary(summary) {
+    renderActionCounts(summary);
+    if (action.reason === null && action.shown <= PAGE) {
+      action.request += 1;  // a request under way is now stale
+      renderNeedsAction(summary.needs_action, Boolean(summary.needs_action_next_cursor));
+      $("action").dataset.state = "loaded";
+    } else {
+      refreshAction();
+    }
+  }
+
+  // Pages of up to 500 until `shown` rows; a newer request makes an older one stale.
+  async function refreshAction() {
+    const request = ++action.request;
+    $("action").dataset.state = "loading";
+    const items = [];
+    let cursor = null;
+    try {
+      do {
+        const limit = Math.min(500, action.shown - items.length);
+        const query = new URLSearchParams({ limit });
+        if (action.reason) query.set("reason", action.reason);
+        if (cursor) query.set("cursor", cursor);
+        const page = await potrack.api("/dashboard/needs-action?" + query);
+        if (request !== action.request) return;
+        items.push(...page.items);
+        cursor = page.next_cursor;
+        action.counts = page.counts;
+        action.total = page.total;
+      } while (cursor && items.length < action.shown);
+      renderActionCounts({ needs_action_counts: action.counts, needs_action_total: action.total });
+      renderNeedsAction(items, Boolean(cursor));
+      $("action").dataset.state = "loaded";
+    } catch (error) {
+      if (request !== action.request) return;
+      replaceRows($("needs-action"), [], "Needs action unavailable: " + error.message, 4);
+      $("action").dataset.state = "error";
+    }
   }
 
   function renderAlerts(alerts) {
@@ -45,39 +142,66 @@
       el("td", {}, words(a.kind)),
       el("td", {}, el("span", { class: "sev sev-" + a.severity }, a.severity)),
       el("td", {}, a.recipient || "—"),
-      el("td", { title: time(a.raised_at) }, ago(a.raised_at)),
+      el("td", { title: time(a.raised_at), class: "nowrap" }, ago(a.raised_at)),
       el("td", {}, a.resolved_at ? el("span", { class: "muted" }, "resolved")
         : el("span", { class: "open" }, "open"))));
     replaceRows($("recent-alerts"), rows, "No alerts.", 6);
   }
 
-  function renderSuppliers(suppliers, days) {
-    $("supplier-window").textContent = `last ${days} days`;
-    const rows = suppliers.map((s) => el("tr", { "data-testid": "supplier-row" },
-      el("td", {}, s.supplier_id),
-      el("td", { class: "num" }, s.acknowledgments_due),
-      el("td", { class: "num" }, percent(s.acknowledgment_rate)),
-      el("td", { class: "num" }, percent(s.on_time_acknowledgment_rate)),
-      el("td", { class: "num" }, s.median_hours_to_acknowledge ?? "—"),
-      el("td", { class: "num" }, s.p90_hours_to_acknowledge ?? "—"),
-      el("td", { class: "num" }, `${s.delivery_failures} / ${s.deliveries_sent}`)));
+  // --- Suppliers: worst on-time rate first, the worst few unless the user asks for all ---
+  const FEW = 10;
+  const suppliers = { all: [], expanded: false };
+  const rank = (rate) => (rate === null || rate === undefined ? Infinity : rate);
+  // Lowest on-time rate first, then lowest acknowledgment rate, then most due, then by id;
+  // suppliers with nothing due in the window (no rate) last.
+  function worstFirst(a, b) {
+    return rank(a.on_time_acknowledgment_rate) - rank(b.on_time_acknowledgment_rate)
+      || rank(a.acknowledgment_rate) - rank(b.acknowledgment_rate)
+      || b.acknowledgments_due - a.acknowledgments_due
+      || String(a.supplier_id).localeCompare(String(b.supplier_id));
+  }
+
+  function renderSuppliers(list, days) {
+    $("supplier-window").textContent = `last ${days} days · worst on-time rate first`;
+    suppliers.all = [...list].sort(worstFirst);
+    showSuppliers();
+  }
+
+  function showSuppliers() {
+    const all = suppliers.all;
+    const shown = suppliers.expanded ? all : all.slice(0, FEW);
+    const rows = shown.map((s) => el("tr", { "data-testid": "supplier-row",
+      "data-supplier": s.supplier_id },
+    el("td", {}, supplier(s.supplier_id, s.supplier_name)),
+    el("td", { class: "num" }, s.acknowledgments_due),
+    el("td", { class: "num" }, percent(s.acknowledgment_rate)),
+    el("td", { class: "num" }, percent(s.on_time_acknowledgment_rate)),
+    el("td", { class: "num" }, s.median_hours_to_acknowledge ?? "—"),
+    el("td", { class: "num" }, s.p90_hours_to_acknowledge ?? "—"),
+    el("td", { class: "num" }, `${s.delivery_failures} / ${s.deliveries_sent}`)));
     replaceRows($("suppliers"), rows, "No supplier activity in the window.", 7);
-    $("supplier-chart-note").textContent = suppliers.length
-      ? `· all ${suppliers.length} ${suppliers.length === 1 ? "supplier" : "suppliers"}` : "";
-    shownSuppliers = suppliers;
-    drawChart(suppliers);  // every supplier the table lists, in the same order
+    const noun = (n) => `${n} ${n === 1 ? "supplier" : "suppliers"}`;
+    $("supplier-chart-note").textContent = !all.length ? ""
+      : shown.length < all.length ? `· the worst ${shown.length} of ${all.length}`
+        : `· all ${noun(all.length)}`;
+    const toggle = $("supplier-toggle");
+    toggle.hidden = all.length <= FEW;
+    toggle.setAttribute("aria-expanded", String(suppliers.expanded));
+    toggle.textContent = suppliers.expanded ? `Show the worst ${FEW}` : `Show all (${all.length})`;
+    shownSuppliers = shown;
+    drawChart(shown);  // the suppliers the table lists, in the same order
   }
   let shownSuppliers = null;
 
   // Horizontal bars, one per supplier, drawn as plain SVG.
-  function drawChart(suppliers) {
+  function drawChart(list) {
     const svg = $("supplier-chart");
     const NS = "http://www.w3.org/2000/svg";
     // At most 440 wide, less when its column is narrower, so its text is never scaled down.
     const room = Math.floor(svg.parentNode.clientWidth || 440);
-    const rowHeight = 26, label = 96, width = Math.max(260, Math.min(440, room));
-    const barWidth = width - label - 56;
-    const height = Math.max(1, suppliers.length) * rowHeight + 8;
+    const rowHeight = 26, width = Math.max(260, Math.min(480, room));
+    const label = Math.round(width * 0.34), barWidth = width - label - 62;
+    const height = Math.max(1, list.length) * rowHeight + 8;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
@@ -87,25 +211,35 @@
       if (text !== undefined) n.textContent = text;
       return n;
     };
-    const shapes = suppliers.length ? [] : [node("text", { x: 0, y: 18, class: "axis" }, "no data")];
-    suppliers.forEach((s, i) => {
+    const shapes = list.length ? [] : [node("text", { x: 0, y: 18, class: "axis" }, "no data")];
+    list.forEach((s, i) => {
       const y = i * rowHeight + 4;
       const rate = s.on_time_acknowledgment_rate;
       const tone = rate === null ? "none" : rate >= 0.9 ? "good" : rate >= 0.7 ? "fair" : "poor";
-      // A long id is cut to fit before its bar; the tooltip gives it whole.
       const id = String(s.supplier_id);
-      const shown = id.length > 14 ? id.slice(0, 13) + "…" : id;
+      const name = s.supplier_name || id;
       const row = node("g", { "data-testid": "chart-row", "data-supplier": id });
-      row.append(node("title", {}, `${id}: ${percent(rate)} on time`));
+      row.append(node("title", {}, `${s.supplier_name ? name + " · " : ""}${id}: `
+        + (rate === null ? "nothing due in the window" : `${percent(rate)} on time`)));
       row.append(
-        node("text", { x: 0, y: y + 15, class: "bar-label" }, shown),
+        node("text", { x: 0, y: y + 15, class: "bar-label", "data-testid": "chart-label" }, name),
         node("rect", { x: label, y, width: barWidth, height: 18, rx: 3, class: "bar-track" }),
         node("rect", { x: label, y, width: Math.max(0, (rate || 0) * barWidth), height: 18,
           rx: 3, class: "bar bar-" + tone, "data-testid": "chart-bar" }),
-        node("text", { x: label + barWidth + 6, y: y + 14, class: "bar-value" }, percent(rate)));
+        node("text", { x: label + barWidth + 6, y: y + 14, class: "bar-value" },
+          rate === null ? "none due" : percent(rate)));
       shapes.push(row);
     });
     svg.replaceChildren(...shapes);
+    // A long name is cut to fit before its bar (measured once drawn); the tooltip has it whole.
+    for (const text of svg.querySelectorAll("[data-testid=chart-label]")) {
+      const whole = text.textContent;
+      let keep = whole.length;
+      while (keep > 1 && text.getComputedTextLength() > label - 8) {
+        keep -= 1;
+        text.textContent = whole.slice(0, keep).trimEnd() + "…";
+      }
+    }
   }
 
   // --- Cash forecast (GET /finance/cash-forecast) --------------------------------------
@@ -381,7 +515,7 @@
 
   function render(summary) {
     renderCounts(summary);
-    renderNeedsAction(summary.needs_action);
+    actionFromSummary(summary);
     renderAlerts(summary.recent_alerts);
     renderSuppliers(summary.suppliers, summary.performance_days);
     renderProjections(summary.projections);
@@ -407,6 +541,11 @@
   }
 
   buildStatusGrid();
+  buildActionFilters();
+  $("supplier-toggle").addEventListener("click", () => {
+    suppliers.expanded = !suppliers.expanded;
+    showSuppliers();
+  });
   setupForecast();
   potrack.api("/dashboard/summary").then(render).catch((e) => live("down", e.message));
   connect();

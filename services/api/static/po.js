@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { el, badge, words, time, api, day } = potrack;
+  const { el, badge, words, time, api, day, supplier } = potrack;
   const $ = (id) => document.getElementById(id);
   const poNumber = decodeURIComponent(location.pathname.replace(/^\/ui\/po\//, ""));
   const STEPS = [["sent", "Sent"], ["delivered", "Delivered"], ["received", "Received"],
@@ -270,7 +270,8 @@
       given(c.proposed_amount) ? ["Proposed", money(c.proposed_amount), "proposed"] : null,
       ["Expected payment", day(c.expected_payment_date), "expected"],
       c.confirmed_at ? ["Confirmed", time(c.confirmed_at), "confirmed"] : null,
-      ["Supplier", `${c.supplier_id} · revision ${c.revision}`, "supplier"],
+      ["Supplier", el("span", {}, supplier(c.supplier_id, c.supplierName), ` · revision ${c.revision}`),
+        "supplier"],
       ackOptional ? ["Acknowledgment", el("span", {}, "not required",
         el("span", { class: "muted small" }, { open: " · stays open: no acknowledgment confirms it",
           disputed: " · a supplier still rejected or proposed changes" }[c.state] || "")),
@@ -298,6 +299,51 @@
     title: "acknowledgment_required: false — suppliers need not acknowledge this PO" },
   "acknowledgment not required");
 
+  // --- What changed: each current-revision acknowledgment "accepted with changes", the
+  // lines it changed (the view's `deviations`, the same as GET /pos/{po}/lines) ---------
+  function changeText(d) {
+    const parts = [];
+    if (d.decision === "rejected") parts.push("rejected");
+    if (d.decision === "missing") parts.push("not answered");
+    if (d.decision === "unknown") parts.push("not on the PO");
+    if (d.decision === "backordered") {
+      parts.push(`${d.backordered_quantity ?? d.ordered_quantity} backordered`);
+    }
+    if (d.decision !== "rejected" && given(d.quantity_change) && !isZero(d.quantity_change)) {
+      parts.push(`quantity ${d.ordered_quantity ?? "—"} → ${d.confirmed_quantity}`
+        + (given(d.quantity_change_pct) ? ` (${signed(d.quantity_change_pct)} %)` : ""));
+    }
+    if (given(d.unit_price_change) && !isZero(d.unit_price_change)) {
+      parts.push(`unit price ${d.ordered_unit_price ?? "—"} → ${d.confirmed_unit_price}`
+        + (given(d.unit_price_change_pct) ? ` (${signed(d.unit_price_change_pct)} %)` : ""));
+    }
+    if (d.promised_date && d.days) {
+      parts.push(`promised ${day(d.promised_date)}, ${Math.abs(d.days)} `
+        + `${Math.abs(d.days) === 1 ? "day" : "days"} ${d.days > 0 ? "late" : "early"}`);
+    } else if (d.decision === "backordered" && !d.promised_date) {
+      parts.push("no date promised");
+    }
+    return parts.join(" · ") || words(d.decision);
+  }
+
+  function renderChanges(view) {
+    const proposing = view.recipients.filter((r) => r.decision === "accepted_with_changes");
+    $("changes").hidden = !proposing.length;
+    $("changes-list").replaceChildren(...proposing.map((r) => {
+      const changed = r.deviations || [];
+      return el("div", { class: "change", "data-testid": "change-recipient", "data-recipient": r.id },
+        el("div", { class: "change-head" }, el("strong", {}, r.id),
+          el("span", { class: "muted" }, ` accepted revision ${view.revision} with changes`
+            + (r.acknowledged_at ? ` on ${time(r.acknowledged_at)}` : ""))),
+        changed.length ? el("ul", { class: "change-lines" }, changed.map((d) =>
+          el("li", { "data-testid": "change-line", "data-line": d.line },
+            el("span", { class: "change-line" }, `Line ${d.line}` + (d.sku ? ` (${d.sku})` : "")),
+            " ", changeText(d), " ", toleranceMark(d))))
+          : el("p", { class: "muted", "data-testid": "change-no-lines" },
+            "It listed no line, so what changed is not known: ask the supplier."));
+    }));
+  }
+
   function renderHead(view) {
     document.title = `potrack · ${view.po_number}`;
     $("po-number").textContent = view.po_number;
@@ -306,7 +352,7 @@
       view.acknowledgment_required === false ? noAckTag() : "");
     const facts = [
       ["Revision", view.revision ?? "—"],
-      ["Supplier", [view.supplier_id, view.supplier_name].filter(Boolean).join(" · ") || "—"],
+      ["Supplier", supplier(view.supplier_id, view.supplier_name)],
       ["Amount", view.total_amount ? `${view.total_amount} ${view.currency || ""}` : "—"],
       ["Approved", time(view.approved_at)],
       ["Last event", time(view.updated_at)],
@@ -377,6 +423,7 @@
         api(path + "/lines").catch((e) => ({ error: e })),
         api(path + "/commitment").catch((e) => ({ error: e }))]);
       renderHead(view);
+      renderChanges(view);
       if (lines.error) {
         potrack.replaceRows($("lines"), [], "Lines unavailable: " + lines.error.message, 8);
       } else {
@@ -386,15 +433,24 @@
         renderCommitment(null, commitment.error.status === 404 ? null
           : "Commitment unavailable: " + commitment.error.message);
       } else {
-        renderCommitment(commitment, null, view.acknowledgment_required === false);
+        renderCommitment({ ...commitment, supplierName: view.supplier_name }, null,
+          view.acknowledgment_required === false);
       }
       renderTimeline(view, entries, notes);
       renderAudit(entries);
       $("loaded-at").textContent = "loaded " + time(new Date().toISOString());
     } catch (error) {
+      // Nothing to show but why: the sections are hidden rather than left empty.
       $("po-number").textContent = poNumber;
+      $("po-status").replaceChildren(el("span", { class: "tag tag-overdue",
+        "data-testid": "po-not-found" }, error.status === 404 ? "not found" : "unavailable"));
+      $("po-facts").hidden = true;
+      for (const section of document.querySelectorAll("main > section.card:not(.po-head)")) {
+        section.hidden = true;
+      }
       $("error").hidden = false;
-      $("error").textContent = error.message;
+      $("error").replaceChildren(el("span", { "data-testid": "po-error" }, error.message), " ",
+        el("a", { href: potrack.withToken("/") }, "Back to the dashboard"));
     }
   }
 

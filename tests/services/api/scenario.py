@@ -169,3 +169,31 @@ def lines_book() -> list[Fact]:
             ],
         ),
     ]
+
+
+NAMES = ["Acme Parts", "Borealis Fasteners", "Contoso Industrial Components Europe GmbH"]
+
+
+def suppliers_book(count: int = 13) -> list[Fact]:
+    """`count` named suppliers SUP-1001.. with three POs each (PO-S<k>-A/B/C), handed over at
+    0 and answered 1 h (on time) or 60 h (late, past the 48 h default) later: A accepted,
+    B and C (for k <= 11) rejected; A is late for every third supplier and B for every
+    even one, so the on-time rates differ (SUP-1012 0 %, SUP-1006 33 %, ... 100 %). Names
+    of three kinds, one of them long (cut to fit on the dashboard)."""
+    facts: list[Fact] = []
+    for k in range(1, count + 1):
+        supplier = {"id": f"SUP-{1000 + k}", "name": f"{NAMES[k % 3]} {k}"}
+        for part, decision, late in (
+            ("A", "accepted", k % 3 == 0),
+            ("B", "rejected", k % 2 == 0),
+            ("C", "rejected", False),
+        ):
+            if part == "C" and k > 11:
+                continue
+            po = f"PO-S{k:02d}-{part}"
+            facts += [
+                approved(["S1"], po=po, time=0, supplier=supplier),
+                *handed_over(po, 1),
+                acked("S1", po=po, time=60 * (60 if late else 1), decision=decision),
+            ]
+    return facts

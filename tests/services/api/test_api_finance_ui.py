@@ -26,7 +26,8 @@ def test_the_pages_load_only_their_own_assets(client: TestClient, path: str) -> 
 
 @pytest.mark.parametrize("path", ["/", "/ui/po/PO-3301"])
 def test_the_pages_bring_their_own_favicon(client: TestClient, path: str) -> None:
-    """An inline SVG icon, so the browser never asks for /favicon.ico (no such route)."""
+    """An inline SVG icon, so the page needs no request for it (/favicon.ico serves the same
+    icon to the API documents and to browsers that ask; test_openapi.py)."""
     html = client.get(path).text
     icons = re.findall(r'<link rel="icon" href="([^"]+)">', html)
     assert len(icons) == 1, icons

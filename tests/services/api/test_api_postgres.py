@@ -31,4 +31,17 @@ def test_the_api_answers_the_same_on_postgresql(postgres_url: str) -> None:
             summary = client.get("/dashboard/summary").json()
             assert summary["total"] == 5
             assert summary["needs_action"][0]["overdue"] is True
+            assert summary["needs_action_counts"] == {
+                "overdue": 2,
+                "delivery_failed": 1,
+                "rejected": 1,
+                "changes_proposed": 0,
+            }
+            first = client.get("/dashboard/needs-action", params={"limit": 2}).json()
+            rest = client.get("/dashboard/needs-action", params={"cursor": first["next_cursor"]})
+            assert [i["po_number"] for i in first["items"] + rest.json()["items"]] == [
+                i["po_number"] for i in summary["needs_action"]
+            ]
+            named = client.get("/suppliers", params=window).json()
+            assert {s["supplier_name"] for s in named} == {"Acme Parts"}
             assert 'projection="status"' in client.get("/metrics").text
