@@ -48,10 +48,15 @@ pg-check:
 	  exit 1; \
 	fi
 
-# `make test` uses the local broker; an exported POTRACK_TEST_KAFKA_BOOTSTRAP still wins.
+# `make test` uses the local broker; an exported POTRACK_TEST_KAFKA_BOOTSTRAP still wins. The
+# tests delete the topics they made; the broker stays up for the next run (says so at the end).
 test: venv pg-check kafka-up
-	POTRACK_TEST_KAFKA_BOOTSTRAP=$${POTRACK_TEST_KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)} \
-	  $(BIN)/pytest $(PYTEST_ARGS)
+	@status=0; \
+	  POTRACK_TEST_KAFKA_BOOTSTRAP=$${POTRACK_TEST_KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)} \
+	  $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	  echo "potrack: the Kafka broker on 127.0.0.1:$(KAFKA_PORT) stays up for the next" \
+	    "make test or make run; make kafka-down stops it"; \
+	  exit $$status
 
 lint: venv
 	$(BIN)/ruff check .

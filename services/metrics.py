@@ -11,6 +11,11 @@ WATERMARK = Gauge(
     "The last ingest watermark this process recorded (Unix time): every inbound record"
     " published before it is in the store",
 )
+INGEST_LAG = Gauge(
+    "potrack_ingest_lag_records",
+    "Records on the inbound partitions this process consumes that it has not recorded yet,"
+    " at its last clock period",
+)
 PROJECTION_LAG = Gauge(
     "potrack_projection_lag_events", "Notifications not yet applied", ["projection"]
 )

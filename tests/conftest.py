@@ -1,5 +1,7 @@
 """Shared test infrastructure: real Kafka and PostgreSQL, never mocks, never silent skips."""
 
+import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import glob
@@ -12,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,10 +89,50 @@ def _start_local_kafka() -> str:
     return f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
 
 
-@pytest.fixture
-def topic_prefix() -> str:
-    """A unique prefix for per-test topics (and consumer groups): 't<hex>.'."""
+def new_topic_prefix() -> str:
+    """A unique prefix for a test's topics and consumer groups: 't<hex>.'. Every topic potrack
+    names itself has a prefix (`POTRACK_TOPIC_PREFIX`), so `make run` (no prefix) never
+    reads a test's topics, nor a test those of `make run`."""
     return f"t{uuid.uuid4().hex[:12]}."
+
+
+async def delete_topics_with_prefix(bootstrap: str, prefixes: Collection[str]) -> list[str]:
+    """Delete every topic whose name starts with one of `prefixes`; returns their names.
+    Raises what the admin client raises (the broker away)."""
+    if not prefixes:
+        return []
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        doomed = sorted(t for t in await admin.list_topics() if t.startswith(tuple(prefixes)))
+        for start in range(0, len(doomed), 100):
+            await admin.delete_topics(doomed[start : start + 100], timeout_ms=60_000)
+        return doomed
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def test_topic_prefixes(kafka_bootstrap: str) -> Iterator[set[str]]:
+    """The topic prefixes this session's tests used (add to it); at the end of the session
+    every topic named with one is deleted, so the broker, which `make test` leaves running
+    for `make run`, keeps none of them. (Consumer groups need no deletion: the broker drops
+    a group's offsets of a deleted topic, and then the empty group.)"""
+    prefixes: set[str] = set()
+    yield prefixes
+    # In a thread of its own: asyncio.run would replace this thread's event loop, which
+    # pytest-asyncio may still tear down.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, delete_topics_with_prefix(kafka_bootstrap, prefixes)).result()
+
+
+@pytest.fixture
+def topic_prefix(test_topic_prefixes: set[str]) -> str:
+    """A unique prefix for per-test topics (and consumer groups): 't<hex>.'; its topics are
+    deleted at the end of the session."""
+    prefix = new_topic_prefix()
+    test_topic_prefixes.add(prefix)
+    return prefix
 
 
 @pytest.fixture

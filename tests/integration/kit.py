@@ -107,7 +107,11 @@ def potrack_env(bootstrap: str, store_url: str, prefix: str, **extra: str) -> di
         "POTRACK_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "POTRACK_STORE_URL": store_url,
         "POTRACK_TOPIC_PREFIX": prefix,
+        # Every consumer group too: a test's gateway or notifier must not join the groups
+        # of `make run` (their rebalances would stall each other).
         "POTRACK_CONSUMER_GROUP": f"{prefix}ingest",
+        "POTRACK_GATEWAY_GROUP": f"{prefix}gateway",
+        "POTRACK_NOTIFY_GROUP": f"{prefix}notify",
         "POTRACK_LOG_FORMAT": "json",
         **extra,
     }
