@@ -262,6 +262,25 @@ class CashForecast(View):
     currencies: list[CurrencyForecast] = Field(default_factory=list)
 
 
+class PortalLink(View):
+    """A supplier recipient's link to the portal (docs/contract.md §6): its page answers
+    `revision` of the PO as `recipient`, without a login, until `expires_at`."""
+
+    recipient: str
+    revision: int
+    url: str = Field(description="`{public_url}/portal/{token}`, the token signed by potrack.")
+    expires_at: datetime
+
+
+class PortalLinks(View):
+    """`GET /pos/{po}/portal-links`: a link for every supplier recipient of the current
+    revision (none before approval)."""
+
+    po_number: str
+    revision: int | None = Field(description="The current revision; null before approval.")
+    links: list[PortalLink] = Field(default_factory=list)
+
+
 def dump(model: BaseModel) -> dict[str, Any]:
     """JSON-ready dict of an outbound model (decimals as strings, times in RFC 3339)."""
     return model.model_dump(mode="json")

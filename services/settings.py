@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,11 +48,14 @@ class Settings(BaseSettings):
         None, description="When set, every endpoint but /health and /ready needs this bearer token."
     )
 
-    @field_validator("api_token", "sla_file", "partners_file", "notify_file", mode="before")
+    @field_validator(
+        "api_token", "portal_secret", "sla_file", "partners_file", "notify_file", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         """`POTRACK_API_TOKEN=` (empty or blank) means no token: a blank one could never be
-        sent, so it would only lock every endpoint. An empty file setting means unset."""
+        sent, so it would only lock every endpoint; a blank portal secret means no portal.
+        An empty file setting means unset."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("store_url", mode="before")
@@ -156,8 +160,35 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None,
         description="Base URL of the dashboard in links sent to people (the PO page is "
-        "{public_url}/ui/po/{po}); default http://{api_host}:{api_port}.",
+        "{public_url}/ui/po/{po}, a supplier portal link {public_url}/portal/{token}); "
+        "default http://{api_host}:{api_port}.",
     )
+    portal_secret: SecretStr | None = Field(
+        None,
+        description="Signs the supplier portal's links (/portal/{token}, a long random text); "
+        "unset: no portal (its pages answer 404, potrack portal-link exits 2).",
+    )
+    portal_link_days: int = Field(
+        30, ge=1, le=3650, description="How many days a portal link is good for once issued."
+    )
+    portal_rate_limit: str = Field(
+        "30/minute;300/day",
+        description="Requests each portal link may make (and each client address with a bad "
+        "link), in the `limits` notation: 30/minute;300/day.",
+    )
+
+    @field_validator("portal_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """One or more `N/period` (second, minute, hour, day), `;`-separated."""
+        try:
+            limits = parse_many(value)
+        except ValueError:
+            limits = []
+        if not limits or any(limit.amount < 1 for limit in limits):
+            raise ValueError("expected N/period, N at least 1, ';'-separated (e.g. 30/minute)")
+        return value
+
     log_format: LogFormat = Field(
         "auto", description="Log rendering; auto means JSON unless stderr is a terminal."
     )
@@ -209,7 +240,7 @@ def problems(error: ValidationError) -> list[str]:
         # As typed (the validators may have changed its case or form), else as passed.
         typed = [v for k, v in os.environ.items() if k.upper() == variable]
         given = typed[0] if typed else item.get("input")
-        if name == "api_token":
+        if name in ("api_token", "portal_secret"):
             shown = "<hidden>"
         elif isinstance(given, str):
             shown = repr(redact(given) if name == "store_url" else given)

@@ -33,6 +33,8 @@ from services.api.routes import (
     health,
     metrics,
     notifications,
+    portal,
+    portal_links,
     pos,
     suppliers,
 )
@@ -45,7 +47,9 @@ from services.store.views import ViewDB
 
 DESCRIPTION = """\
 Read API of potrack (docs/contract.md §6): PO status views, audit trails, alerts, supplier
-performance, commitments, Prometheus metrics and a live dashboard at `/`.
+performance, commitments, Prometheus metrics, a live dashboard at `/` and the supplier
+portal at `/portal/{token}` (HTML pages; the signed link is their credential, so the API
+token does not apply there, nor to `POST /b2b/cxml`).
 
 Errors are `application/problem+json` (RFC 9457). When `POTRACK_API_TOKEN` is set,
 every endpoint but `/health` and `/ready` needs `Authorization: Bearer <token>`; the
@@ -69,6 +73,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if app.state.documents is not None:  # POST /b2b/cxml started a producer
         await app.state.documents.close()
+    if getattr(app.state, "portal", None) is not None:  # the portal published an event
+        await app.state.portal.close()
 
 
 def create_app(
@@ -99,6 +105,7 @@ def create_app(
     app.state.sla = settings.sla_policy()
     app.state.partners = settings.partners()
     app.state.documents = None
+    app.state.portal = None  # services.portal.runtime, made by the first portal request
     app.state.stream_interval = stream_interval
     app.state.summary = SummaryCache(
         lambda: build_summary(store, db), ttl=min(1.0, stream_interval)
@@ -107,10 +114,21 @@ def create_app(
     app.add_middleware(LatencyMiddleware)
     app.include_router(health.router)
     guarded = [Depends(require_token)]
-    for module in (pos, audit, notifications, commitments, finance, alerts, suppliers, metrics):
+    for module in (
+        pos,
+        portal_links,
+        audit,
+        notifications,
+        commitments,
+        finance,
+        alerts,
+        suppliers,
+        metrics,
+    ):
         app.include_router(module.router, dependencies=guarded)
     app.include_router(dashboard.router)
     app.include_router(b2b.router)  # its own credential: the partner's cXML shared secret
+    app.include_router(portal.router)  # its own credential: the link's signed token
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _document_routes(app)

@@ -25,6 +25,7 @@ SHORT = {
     "forecast": ["forecast"],
     "translate": ["translate", "any.x12"],
     "simulate": ["simulate", "--count", "1"],
+    "portal-link": ["portal-link", "PO-1", "S1"],
 }
 LONG = {"run", "ingest", "gateway", "project", "notify", "api"}
 NO_SETTINGS = {"schemas"}  # writes files of the repository only
