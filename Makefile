@@ -90,7 +90,11 @@ SIM_NOTIFY := .cache/simulated-notify.toml
 SIM_SLA := .cache/simulated-sla.toml
 MAIL_PORT ?= 2525
 MAIL_DIR := .cache/mail
+# Signs the supplier portal's links (POTRACK_PORTAL_SECRET): made once, random, unless exported.
+PORTAL_SECRET := .cache/portal-secret
 run: venv kafka-up
+	@test -n "$${POTRACK_PORTAL_SECRET:-}" || test -s $(PORTAL_SECRET) || { mkdir -p $(dir $(PORTAL_SECRET)) && \
+	  (umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))' > $(PORTAL_SECRET)); }
 	@$(BIN)/potrack simulate --write-partners $(SIM_PARTNERS)
 	@$(BIN)/potrack simulate --write-notify $(SIM_NOTIFY) --mail-port $(MAIL_PORT)
 	@test -f $(SIM_SLA) || $(BIN)/potrack simulate --write-sla $(SIM_SLA)  # your edits stay
@@ -98,6 +102,7 @@ run: venv kafka-up
 	  2>/dev/null || { echo "potrack: port $(MAIL_PORT) (the mail sink) is taken: free it or set MAIL_PORT" >&2; exit 2; }
 	@echo "potrack: back-filling 30 days of history..."
 	@export POTRACK_KAFKA_BOOTSTRAP_SERVERS=$${POTRACK_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(KAFKA_PORT)}; \
+	  export POTRACK_PORTAL_SECRET="$${POTRACK_PORTAL_SECRET:-$$(cat $(PORTAL_SECRET))}"; \
 	  $(BIN)/potrack simulate --mode historical --count 6000 --rate 0 --days 30 && \
 	  { $(BIN)/potrack simulate --mode live --rate $(RUN_RATE) --count 10000000 & sim=$$!; \
 	  mkdir -p $(MAIL_DIR)/new $(MAIL_DIR)/cur $(MAIL_DIR)/tmp; \
@@ -106,6 +111,8 @@ run: venv kafka-up
 	  trap 'kill $$sim $$sink 2>/dev/null' EXIT; \
 	  echo "potrack: notifications go to a local mail sink on 127.0.0.1:$(MAIL_PORT);" \
 	    "each message is a file in $(MAIL_DIR)/new/"; \
+	  echo "potrack: the portal suppliers answer through potrack's /portal/ pages" \
+	    "(links signed with POTRACK_PORTAL_SECRET, made once into $(PORTAL_SECRET))"; \
 	  POTRACK_PARTNERS_FILE=$(SIM_PARTNERS) POTRACK_NOTIFY_FILE=$(SIM_NOTIFY) \
 	    POTRACK_SLA_FILE=$(SIM_SLA) $(BIN)/potrack run; }
 

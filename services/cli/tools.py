@@ -115,6 +115,7 @@ def simulate(
 
     from services.kafka import ensure_topics, with_broker_retry
     from services.runtime import run_services
+    from services.simulate.suppliers import PortalSuppliers
     from services.simulate.traffic import generate, publish
 
     _check_together(ctx, mode)
@@ -146,10 +147,15 @@ def simulate(
         live_rate=rate or 50.0,
         bad_fraction=bad_fraction,
         documents=documents,
+        portal=mode == "live",
     )
+    # Live: the portal suppliers answer through potrack's /portal pages (issue 13).
+    token = s.api_token.get_secret_value() if s.api_token else None
+    suppliers = PortalSuppliers(s.public_base(), token) if mode == "live" else None
     err.print(
         f"simulate: {count} events, seed {chosen}, {mode}, to {s.kafka_bootstrap_servers}"
-        + (", with B2B documents" if documents else ""),
+        + (", with B2B documents" if documents else "")
+        + (f", portal suppliers through {s.public_base()}/portal/" if suppliers else ""),
         highlight=False,
     )
 
@@ -168,10 +174,15 @@ def simulate(
                     topic_prefix=s.topic_prefix,
                     follow_event_time=mode == "live",
                     stop=stop,
+                    on_visit=suppliers.visit if suppliers else None,
                 )
             )
         except (KafkaError, OSError) as exc:
             unreachable.append(exc)
+        finally:
+            if suppliers is not None:  # the visits under way end (or are dropped on stop)
+                await suppliers.close(stop)
+                counts.update(suppliers.outcomes)
 
     # SIGTERM/SIGINT end the traffic (services.runtime): what was sent is counted, exit 0.
     code = run_services(send)

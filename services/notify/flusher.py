@@ -113,7 +113,7 @@ class Flusher:
         if not await asyncio.to_thread(self._renew, target):
             return False  # the lease ran out and another process took the target
         kind: Message = "reminder" if batch[0].message == "reminder" else "notification"
-        message = self.renderer.render(kind, notices)
+        message = self.renderer.render(kind, notices, datetime.now(UTC))
         error = await send(url, message, timeout=min(TIMEOUT, self.lease.total_seconds() / 2))
         if error is not None:
             await asyncio.to_thread(self._failed, target, batch, error)

@@ -6,6 +6,9 @@ markup). One message lists one or more notices (a digest lists several).
 which supplier and recipient, the PO and revision, and a link to the PO page
 (`{public_url}/ui/po/{po}`). `reminder` goes to a supplier: the order acknowledgment it
 owes, for which PO and revision, due since when, and the buyer to ask; no internal link.
+With a portal secret (POTRACK_PORTAL_SECRET, issue 13 item 1) each line of a reminder
+carries that recipient's signed portal link (`{public_url}/portal/{token}`) for the
+alert's revision, issued at the sending time; buyers and Apprise URLs never get one.
 """
 
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from services.notify.notice import Notice
 from services.notify.targets import Message
+from services.portal.links import DEFAULT_DAYS, issue
 
 MOST_LINES = 200  # a digest lists at most this many; the rest is counted ("and 12 more")
 WORDS = {
@@ -64,10 +68,40 @@ class Line:
     recipient: str
     alert_id: str
     link: str
+    portal: str | None = None  # the recipient's portal link (reminders only)
 
 
-def line_of(notice: Notice, message: Message, public_url: str) -> Line:
-    """The line of one notice in a message of kind `message`."""
+@dataclass(frozen=True)
+class PortalLinks:
+    """What a reminder needs to carry a portal link: the server's secret
+    (POTRACK_PORTAL_SECRET) and how many days a link stays good (POTRACK_PORTAL_LINK_DAYS)."""
+
+    secret: str
+    days: int = DEFAULT_DAYS
+
+    def url(self, notice: Notice, public_url: str, now: datetime) -> str | None:
+        """The signed link of the alert's recipient for the alert's revision, valid from
+        `now` (the sending time); None when the alert names no recipient. The alert's
+        revision is the PO's current one whenever a reminder goes out: a newer revision
+        resolves the alert and the flusher withdraws its reminders unsent."""
+        a = notice.alert
+        if not a.recipient:
+            return None
+        link = issue(
+            self.secret,
+            a.po_number,
+            a.revision,
+            a.recipient,
+            base_url=public_url,
+            now=now,
+            days=self.days,
+        )
+        return link.url
+
+
+def line_of(notice: Notice, message: Message, public_url: str, portal: str | None = None) -> Line:
+    """The line of one notice in a message of kind `message`; `portal` is the recipient's
+    portal link (a reminder's lines only)."""
     a = notice.alert
     named = f"({notice.supplier_name})" if notice.supplier_name else None
     supplier = " ".join(filter(None, [a.supplier_id, named]))
@@ -99,6 +133,7 @@ def line_of(notice: Notice, message: Message, public_url: str) -> Line:
         recipient=a.recipient or "-",
         alert_id=a.alert_id,
         link=f"{public_url.rstrip('/')}/ui/po/{quote(a.po_number, safe='')}",
+        portal=portal if message == "reminder" else None,
     )
 
 
@@ -114,10 +149,12 @@ class Rendered:
 
 
 class Renderer:
-    """The Jinja2 templates, loaded once; `render` is pure given them."""
+    """The Jinja2 templates, loaded once; `render` is pure given them. With `portal`,
+    reminders carry each recipient's portal link; without, they are as before."""
 
-    def __init__(self, public_url: str) -> None:
+    def __init__(self, public_url: str, portal: PortalLinks | None = None) -> None:
         self.public_url = public_url
+        self.portal = portal
         self.env = Environment(
             loader=PackageLoader("services.notify", "templates"),
             autoescape=select_autoescape(["html"], default_for_string=True),
@@ -127,9 +164,16 @@ class Renderer:
             keep_trailing_newline=True,
         )
 
-    def render(self, message: Message, notices: list[Notice]) -> Rendered:
-        """The message of kind `message` listing `notices` (at least one)."""
-        lines = [line_of(n, message, self.public_url) for n in notices[:MOST_LINES]]
+    def render(
+        self, message: Message, notices: list[Notice], now: datetime | None = None
+    ) -> Rendered:
+        """The message of kind `message` listing `notices` (at least one), sent at `now`
+        (default: the current time; a reminder's portal links are issued then)."""
+        at = now or datetime.now(UTC)
+        lines = [
+            line_of(n, message, self.public_url, self._portal(message, n, at))
+            for n in notices[:MOST_LINES]
+        ]
         more = max(0, len(notices) - MOST_LINES)
         buyers = sorted({n.buyer_email for n in notices if n.buyer_email})
         suppliers = sorted({n.supplier_name or n.alert.supplier_id or "" for n in notices} - {""})
@@ -140,10 +184,16 @@ class Renderer:
             "buyers": buyers,
             "supplier": suppliers[0] if len(suppliers) == 1 else None,
             "dashboard": self.public_url.rstrip("/") + "/",
+            "portal": any(line.portal for line in lines),
         }
         text = self.env.get_template(f"{message}.txt").render(values)
         html = self.env.get_template(f"{message}.html").render(values)
         return Rendered(_title(message, notices, lines), text, html, _kind(notices))
+
+    def _portal(self, message: Message, notice: Notice, now: datetime) -> str | None:
+        if message != "reminder" or self.portal is None:
+            return None
+        return self.portal.url(notice, self.public_url, now)
 
 
 def _title(message: Message, notices: list[Notice], lines: list[Line]) -> str:

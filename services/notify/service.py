@@ -41,7 +41,7 @@ from services.kafka import (
 from services.logging import get_logger
 from services.notify.flusher import Flusher
 from services.notify.notice import Notice, Unreadable, decode, notice_of
-from services.notify.render import Renderer
+from services.notify.render import PortalLinks, Renderer
 from services.notify.rules import Rules, TransitionName, quiet_apprise
 from services.notify.targets import Destination, Targets
 from services.retry import with_retry
@@ -102,7 +102,7 @@ class Notifier:
         flusher = Flusher(
             self.db,
             self.targets,
-            Renderer(self.settings.public_base()),
+            Renderer(self.settings.public_base(), portal_links(self.settings)),
             owner=f"notify-{uuid.uuid4().hex[:12]}",
             lease_seconds=self.settings.notify_lease_seconds,
         )
@@ -173,6 +173,15 @@ class Notifier:
                     )
         with self.db.transaction() as tx:
             return notifications.enqueue(tx, rows)
+
+
+def portal_links(settings: Settings) -> PortalLinks | None:
+    """What reminders need to carry portal links (issue 13 item 1): None when no portal
+    secret is set (POTRACK_PORTAL_SECRET), and reminders are then as before."""
+    secret = settings.portal_secret
+    if secret is None or not secret.get_secret_value():
+        return None
+    return PortalLinks(secret.get_secret_value(), settings.portal_link_days)
 
 
 def queued(notice: Notice, to: Destination, now: datetime, digest_minutes: float) -> Queued:

@@ -19,6 +19,7 @@ from services.simulate.profiles import (
     GATEWAY,
     INTERNAL,
     LINE_COUNTS,
+    PORTAL_SOURCE,
     REJECT_REASONS,
     REVISE_REASONS,
     TRANSPORTS,
@@ -200,7 +201,9 @@ class _Script:
                     (MINUTE, 45 * MINUTE) if channel is Channel.EDI else (2 * MINUTE, 8 * HOUR)
                 )
                 seen = at + rng.uniform(low, high)
-                self.add(seen, EventType.RECEIVED, gateway, about | {"evidence": evidence})
+                # a supplier opening its portal link: the portal itself reports the view
+                viewer = ACK_SOURCE[channel] if supplier_side else gateway
+                self.add(seen, EventType.RECEIVED, viewer, about | {"evidence": evidence})
             if supplier_side:
                 self.acknowledge(order, about, ACK_SOURCE[channel], at, superseded)
         return bounced_at
@@ -228,20 +231,24 @@ class _Script:
             at = max(at, superseded + rng.uniform(10 * MINUTE, 12 * HOUR))  # a stale answer
         elif at > superseded:
             return  # it answers the newer revision instead
-        answer = self.answer(order, about)
+        # potrack's portal takes a backordered line only with its date (issue 13)
+        answer = self.answer(order, about, dated=source == PORTAL_SOURCE)
         self.add(at, EventType.ACKNOWLEDGED, source, answer)
         if answer["decision"] == "accepted_with_changes" and rng.random() < 0.3:
             # agreed on the phone: a newer confirmation replaces the first one
             again = about | {"decision": "accepted", "supplier_reference": self.reference}
             self.add(at + rng.uniform(HOUR, 3 * DAY), EventType.ACKNOWLEDGED, source, again)
 
-    def answer(self, order: dict[str, Any], about: dict[str, Any]) -> dict[str, Any]:
+    def answer(
+        self, order: dict[str, Any], about: dict[str, Any], dated: bool = False
+    ) -> dict[str, Any]:
         rng, b, roll = self.rng, self.b, self.rng.random()
         if roll < b.reject:
             return about | {"decision": "rejected", "reason": rng.choice(REJECT_REASONS)}
         answer = about | {"decision": "accepted", "supplier_reference": self.reference}
         if roll < b.reject + b.changes:
-            return answer | {"decision": "accepted_with_changes", "lines": self.changes(order)}
+            lines = self.changes(order, dated)
+            return answer | {"decision": "accepted_with_changes", "lines": lines}
         if rng.random() < 0.3:  # accepted line by line, each with the date it will come
             answer["lines"] = [
                 {"line": ln["line"], "decision": "accepted", "promised_date": self.on_time(ln)}
@@ -260,7 +267,7 @@ class _Script:
             shift = -rng.randint(1, 5)
         return _shifted(line["need_by"], shift)
 
-    def changes(self, order: dict[str, Any]) -> list[dict[str, Any]]:
+    def changes(self, order: dict[str, Any], dated: bool = False) -> list[dict[str, Any]]:
         """Line answers of an acceptance with changes. One line (drawn) is not accepted as
         ordered, and it is only rejected when the PO has other lines; about half the
         acknowledgments change only within the demo tolerance (`services.simulate.policy`),
@@ -272,9 +279,9 @@ class _Script:
         result = []
         for i, ln in enumerate(lines):
             if i == changed:
-                entry = self.deviate(ln, within, may_reject=len(lines) > 1)
+                entry = self.deviate(ln, within, may_reject=len(lines) > 1, dated=dated)
             elif rng.random() < 0.2:
-                entry = self.deviate(ln, within or rng.random() < 0.5, may_reject=False)
+                entry = self.deviate(ln, within or rng.random() < 0.5, False, dated)
             else:
                 shift = rng.randint(-DAYS_EARLY, DAYS_LATE) if rng.random() < 0.5 else 0
                 entry = {"line": ln["line"], "decision": "accepted"}
@@ -282,10 +289,13 @@ class _Script:
             result.append(entry)
         return result
 
-    def deviate(self, line: dict[str, Any], within: bool, may_reject: bool) -> dict[str, Any]:
+    def deviate(
+        self, line: dict[str, Any], within: bool, may_reject: bool, dated: bool = False
+    ) -> dict[str, Any]:
         """One line not accepted as ordered: changed (quantity, unit price and/or date),
         backordered or (when `may_reject`) rejected; within the demo tolerance or, unless
-        `within`, mostly beyond it."""
+        `within`, mostly beyond it. A backordered line has a date when `dated` (an answer
+        through potrack's portal, whose form asks for it), else mostly."""
         rng, number = self.rng, line["line"]
         if within:
             what = rng.choice(("price", "price", "quantity", "quantity", "date", "backordered"))
@@ -300,7 +310,7 @@ class _Script:
                 return entry | {
                     "promised_date": _shifted(line["need_by"], rng.randint(1, DAYS_LATE))
                 }
-            if rng.random() < 0.2:
+            if rng.random() < 0.2 and not dated:
                 return entry  # nobody knows when yet
             return entry | {"promised_date": _shifted(line["need_by"], rng.randint(7, 45))}
         entry = {"line": number, "decision": "changed"}

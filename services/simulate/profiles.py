@@ -7,7 +7,9 @@ from schemas.status import Channel
 
 ERP_SOURCES = ("urn:erp:sap-prod", "urn:erp:sap-prod", "urn:erp:sap-prod", "urn:erp:oracle-ebs")
 GATEWAY = {c: f"urn:gateway:{c.value}" for c in Channel}
-ACK_SOURCE = GATEWAY | {Channel.PORTAL: "urn:supplier-portal"}
+# potrack's own supplier portal (contract §6): views and answers of portal suppliers.
+PORTAL_SOURCE = "urn:potrack:portal"
+ACK_SOURCE = GATEWAY | {Channel.PORTAL: PORTAL_SOURCE}
 
 
 class Transport(NamedTuple):

@@ -22,11 +22,12 @@ from services.simulate.cloudevents import broken, cloudevent, dumps
 from services.simulate.documents import bad as bad_documents
 from services.simulate.documents.courier import Carried, Courier
 from services.simulate.lifecycle import DAY, HOUR, MINUTE, lifecycle
-from services.simulate.profiles import SUPPLIERS
+from services.simulate.profiles import PORTAL_SOURCE, SUPPLIERS
 
 TimeMode = Literal["historical", "live"]
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 OnSent = Callable[["SimEvent", RecordMetadata], None]
+OnVisit = Callable[["SimEvent"], None]
 Pending = list[tuple["asyncio.Future[RecordMetadata]", "SimEvent"]]
 
 TOPIC_OF = TOPIC_OF_TYPE
@@ -51,6 +52,8 @@ class SimEvent:
     its `content_type` (the header the gateway reads the format from); `scripted` is the
     CloudEvent the simulator meant it to become (None for a bad document), which is what
     the gateway's translation must agree with.
+    A `visit` is a supplier's view or answer in potrack's portal (issue 13); `value` is
+    the CloudEvent the portal makes of it.
     """
 
     topic: Topic
@@ -62,6 +65,7 @@ class SimEvent:
     bad: str | None = None
     content_type: str | None = None
     scripted: dict[str, Any] | None = None
+    visit: bool = False
 
 
 def generate(
@@ -78,6 +82,7 @@ def generate(
     binary_fraction: float = 0.5,
     po_start: int | None = None,
     documents: bool = False,
+    portal: bool = False,
 ) -> Iterator[SimEvent]:
     """Yield `count` events of many interleaved POs in rough arrival order; pure and seeded.
 
@@ -94,7 +99,9 @@ def generate(
     With `documents`, what suppliers' and mail servers' systems send arrives as raw B2B
     documents on po.documents.v1 (`services.simulate.documents.courier` says which), for
     the gateway to translate; without, every event is a CloudEvent (what ingest alone
-    consumes, as the benchmarks and integration tests need).
+    consumes, as the benchmarks and integration tests need). With `portal`, the views and
+    answers in potrack's portal (source urn:potrack:portal) come as `visit` events, on
+    time, never re-sent or broken; without, as the CloudEvents the portal publishes.
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
@@ -138,7 +145,7 @@ def generate(
             arrival, _, event = heapq.heappop(queue)
             due, last, emitted = due - 1, arrival, emitted + 1
             yield event
-            if event.bad is None and not event.duplicate:
+            if event.bad is None and not event.duplicate and not event.visit:
                 if rng.random() < duplicate_fraction:
                     push(arrival + rng.uniform(1, 2 * HOUR) * scale, replace(event, duplicate=True))
                 if rng.random() < bad_fraction:
@@ -161,13 +168,16 @@ def generate(
         for c, sent_at in zip(carried, times, strict=True):
             # sent then; a document's own time (c.when) may be cut to the minute
             at = (sent_at - origin) / timedelta(milliseconds=1) / 1000
-            late = rng.random() < late_fraction
+            visit = portal and c.body is None and c.fact.source == PORTAL_SOURCE
+            late = rng.random() < late_fraction and not visit
             lag = rng.uniform(5 * MINUTE, 12 * HOUR) * scale if late else 0.0
             binary = rng.random() < binary_fraction
             value = cloudevent(rng, c.fact, po, c.when)
             # what happened before `start` has arrived by then, however late
             arrival = min(at + lag, horizon) if at <= horizon else at
-            if c.body is None:
+            if visit:
+                event = SimEvent(TOPIC_OF[c.fact.type], po, c.when, value, visit=True)
+            elif c.body is None:
                 event = SimEvent(TOPIC_OF[c.fact.type], po, c.when, value, binary)
             else:
                 event = SimEvent(
@@ -227,6 +237,7 @@ async def publish(
     follow_event_time: bool = False,
     chunk: int = 2000,
     stop: asyncio.Event | None = None,
+    on_visit: OnVisit | None = None,
 ) -> dict[str, int]:
     """Send every event of `stream` (it ends when the stream does, or when `stop` is set)
     and return the counts.
@@ -235,7 +246,8 @@ async def publish(
     never send an event before its event time (for time_mode="live"). Delivery reports are
     awaited in chunks (smaller when paced); a failed send raises. on_sent(event, metadata)
     is called for each record the broker confirmed. Once `stop` is set no more is sent;
-    what was sent is awaited, and counted.
+    what was sent is awaited, and counted. A `visit` goes to on_visit(event) at its time
+    (counted as "visits"); without on_visit, to the broker as the CloudEvent it stands for.
     """
     if rate is not None and rate <= 0:
         raise ValueError("rate must be positive (or None)")
@@ -263,6 +275,10 @@ async def publish(
                 wait = max(wait, (event.time - datetime.now(UTC)).total_seconds())
             if (wait > 0 and await idle(stop, wait)) or (stop is not None and stop.is_set()):
                 break
+            if event.visit and on_visit is not None:
+                on_visit(event)
+                counts["visits"] += 1
+                continue
             key, value, headers = encode(event)
             topic = f"{topic_prefix}{event.topic.value}"
             pending.append((await producer.send(topic, value, key=key, headers=headers), event))

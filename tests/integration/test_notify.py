@@ -2,10 +2,13 @@
 local SMTP server, per rule, once, and the ledger says so (SQLite and PostgreSQL)."""
 
 import asyncio
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from projections.tables import notifications
 from services.kafka import ensure_topics
+from services.portal.links import verify
 from services.settings import Settings
 from services.store.views import ViewDB
 from tests.integration.kit import potrack, potrack_env, produce, wait_for
@@ -13,6 +16,9 @@ from tests.integration.notify_kit import alert_records, listed, record_pos
 from tests.services.notify.alerts import alert
 from tests.services.notify.receivers import parts, smtp_server, webhook_server
 from tests.services.notify.world import rules
+
+PORTAL_SECRET = "notify-integration-portal-secret"
+PORTAL_LINK = re.compile(r"https://potrack\.example\.com/portal/([\w.-]+)")
 
 
 def ledger(url: str, po: str) -> list[dict[str, object]]:
@@ -50,6 +56,7 @@ async def test_alerts_on_the_topic_reach_the_webhook_the_buyer_and_the_supplier(
             POTRACK_NOTIFY_GROUP=f"{topic_prefix}notify",
             POTRACK_PUBLIC_URL="https://potrack.example.com",
             POTRACK_LOG_LEVEL="DEBUG",  # a skipped target is routine: logged at DEBUG
+            POTRACK_PORTAL_SECRET=PORTAL_SECRET,  # reminders carry the portal link
         )
         with potrack(["notify"], env, log):
             await asyncio.to_thread(
@@ -65,8 +72,12 @@ async def test_alerts_on_the_topic_reach_the_webhook_the_buyer_and_the_supplier(
     assert [len(mail.to("buyer@example.com")), len(mail.to("orders@acme.example"))] == [2, 1]
     [reminder] = mail.to("orders@acme.example")
     assert "Purchase order PO-1, revision 1 (sent to sup)" in parts(reminder)[0]
+    [token] = set(PORTAL_LINK.findall(parts(reminder)[0]))  # issue 13: the supplier's link
+    claim = verify(PORTAL_SECRET, token, now=datetime.now(UTC))
+    assert (claim.po_number, claim.revision, claim.recipient) == ("PO-1", 1, "sup")
     text = parts(mail.to("buyer@example.com")[0])[0]
     assert "https://potrack.example.com/ui/po/PO-1" in text
+    assert "/portal/" not in "".join(parts(m)[0] for m in mail.to("buyer@example.com"))
     output = log.read_text()
     assert '"notification target skipped"' in output and "ZZ:ACME" in output
     entries = ledger(store_url, "PO-1")

@@ -78,7 +78,7 @@ def test_what_gateways_report_stays_a_cloudevent(documents_stream: list[SimEvent
     sources = Counter(
         e["source"] for e in cloudevents(documents_stream) if e["type"] == "po.acknowledged"
     )
-    assert sources["urn:gateway:email"] > 0 and sources["urn:supplier-portal"] > 0
+    assert sources["urn:gateway:email"] > 0 and sources["urn:potrack:portal"] > 0
 
 
 def test_each_send_carries_the_id_its_answers_quote(documents_stream: list[SimEvent]) -> None:
