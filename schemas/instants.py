@@ -15,6 +15,9 @@ def parse_instant(text: str) -> datetime:
     if not RFC3339.match(text):
         raise ValueError(f"not an RFC 3339 date-time with an offset ({EXAMPLE}): {text!r}")
     value = text.upper().replace(" ", "T").replace("Z", "+00:00")
+    hours, minutes = int(value[-5:-3]), int(value[-2:])
+    if hours > 23 or minutes > 59:  # RFC 3339 time-numoffset: 00-23 hours, 00-59 minutes
+        raise ValueError(f"offset {value[-6:]} is not between -23:59 and +23:59: {text!r}")
     if "." in value:
         # fromisoformat takes at most microseconds; RFC 3339 allows any precision.
         head, rest = value.split(".", 1)

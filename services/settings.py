@@ -29,7 +29,8 @@ SERVER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]]+)(?::(\d{1,5}))?$")
 class Settings(BaseSettings):
     """Built once in the entry point and passed down; nothing reads the environment elsewhere."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    # No `inf` or `nan` for a period or a window: a timer of infinity never fires.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", allow_inf_nan=False)
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
@@ -112,11 +113,12 @@ class Settings(BaseSettings):
         2000, ge=1, description="Most notifications a projection applies in one transaction."
     )
     projection_poll_seconds: float = Field(
-        0.2, gt=0, description="How often an idle projection looks for new notifications."
+        0.2, gt=0, le=3600, description="How often an idle projection looks for new notifications."
     )
     alert_clock_seconds: float = Field(
         2.0,
         gt=0,
+        le=3600,
         description="The clock period: how often ingest records the ingest watermark "
         "(docs/contract.md §5), at which alerts are raised and resolved; a live deadline is "
         "judged within about one period of passing.",
@@ -132,6 +134,7 @@ class Settings(BaseSettings):
     correlation_window_seconds: float = Field(
         86400,
         gt=0,
+        le=366 * 86400,
         description="How long a document that answers no recorded po.sent is retried, "
         "counted from its arrival, before it is dead-lettered.",
     )
@@ -153,6 +156,7 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(
         120,
         gt=0,
+        le=86400,
         description="How long a notifier process holds a target while it sends to it (one "
         "send times out after half of it, at most 30 s); after a crash, another process (or "
         "the restarted one) sends that target's queue once the lease has run out.",
@@ -196,6 +200,7 @@ class Settings(BaseSettings):
     log_summary_seconds: float = Field(
         60,
         ge=0,
+        le=86400,
         description="How often a long-running command logs its summary line at INFO (events/s,"
         " lag, open alerts, documents, notifications; routine batches log at DEBUG); 0: never.",
     )
@@ -278,8 +283,9 @@ def allowed(name: str) -> str:
             elif isinstance(rule, annotated_types.Le):
                 high = rule.le
         if low is not None and high is not None:
-            what += f" from {low} to {high}"
+            what += f" above {low}, at most {high}" if above else f" from {low} to {high}"
         elif low is not None:
             what += f" above {low}" if above else f" of at least {low}"
-    about = re.split(r"[.;(]", field.description or "", maxsplit=1)[0].strip()
+    # The description's first clause (a '.' inside a name such as po.sent does not end it).
+    about = re.split(r"\.(?:\s|$)|[;(]", field.description or "", maxsplit=1)[0].strip()
     return f"{what} ({about})" if about else what

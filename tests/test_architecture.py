@@ -121,13 +121,14 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 def test_first_party_imports_are_at_module_level_but_in_the_commands() -> None:
     # An import inside a function is how a cycle hides; none is needed. The commands
     # (services/cli) import what each one runs, so `potrack status` does not load the web
-    # server and Kafka clients; their imports still count in the cycle check above.
+    # server and Kafka clients (and the entry point loads them only in `main`, so Ctrl-C
+    # while they load is one line); their imports still count in the cycle check above.
     known = modules()
     inside = [
         f"{path.relative_to(ROOT)}:{line} imports {target}"
         for name, path in known.items()
         for target, line, top in imports(name, path, known)
-        if not top and not name.startswith("services.cli.")
+        if not top and name != "services.cli" and not name.startswith("services.cli.")
     ]
 
     assert inside == [], "\n".join(inside)

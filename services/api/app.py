@@ -41,6 +41,7 @@ from services.api.routes import (
 from services.api.security import require_token, require_token_or_query
 from services.api.summary import SummaryCache, build_summary
 from services.api.timing import LatencyMiddleware
+from services.logging import get_logger
 from services.settings import Settings
 from services.store.events import EventStore
 from services.store.views import ViewDB
@@ -106,6 +107,13 @@ def create_app(
     app.state.partners = settings.partners()
     app.state.documents = None
     app.state.portal = None  # services.portal.runtime, made by the first portal request
+    if settings.portal_secret is not None and settings.api_token is None and store is not None:
+        get_logger(__name__).warning(
+            "the portal is on (POTRACK_PORTAL_SECRET) but the API has no token "
+            "(POTRACK_API_TOKEN): whoever reaches this address can get any supplier's "
+            "portal link from GET /pos/{po}/portal-links; set a token unless only trusted "
+            "hosts reach it"
+        )
     app.state.stream_interval = stream_interval
     app.state.summary = SummaryCache(
         lambda: build_summary(store, db), ttl=min(1.0, stream_interval)

@@ -130,8 +130,11 @@ def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> Non
                 if policy is not None and noted not in (None, policy):
                     fail(
                         f"{projection.name}: its rows were made under another SLA policy than "
-                        "this one (POTRACK_SLA_FILE, POTRACK_PARTNERS_FILE): replay with the "
-                        "service's files; a service started with new ones rebuilds by itself",
+                        f"this one (POTRACK_SLA_FILE={s.sla_file or 'unset'}, "
+                        f"POTRACK_PARTNERS_FILE={s.partners_file or 'unset'}): replay with the "
+                        "service's files (make run's: .cache/simulated-sla.toml and "
+                        ".cache/simulated-partners.toml); a service started with new ones "
+                        "rebuilds by itself",
                         2,
                     )
         for projection in chosen:

@@ -45,21 +45,42 @@ def viewed(claim: PortalClaim, now: datetime) -> tuple[Topic, Event]:
 
 
 def answered(
-    claim: PortalClaim, answer: Answer, previous: Ack | None, now: datetime
+    claim: PortalClaim,
+    answer: Answer,
+    previous: Ack | None,
+    now: datetime,
+    last_sent: tuple[str, str] | None = None,
 ) -> tuple[Topic, Event]:
     """The `po.acknowledged` of `answer` sent at `now`, replacing `previous` (the
     recipient's counting acknowledgment of that revision, if any), and its topic
-    (po.acknowledgment.v1). See the module docstring for its `id`."""
+    (po.acknowledgment.v1). See the module docstring for its `id`. `last_sent`: the id
+    and `digest` of the answer this browser sent last (its signed note), which ingest
+    may not have recorded yet: the same answer again is that event again (a double
+    click), and with it A, B, A sent faster than ingest records them is three events
+    (the third would otherwise take the first's id and be dropped as its duplicate)."""
     mine = canonical(answer.decision, answer.supplier_reference, answer.reason, answer.lines)
-    if previous is not None and previous.order[2] == SOURCE and canonical_of(previous) == mine:
+    if last_sent is not None and last_sent[1] == digest(answer):
+        event_id = last_sent[0]  # this browser's last answer again
+    elif (
+        (last_sent is None or (previous is not None and last_sent[0] == previous.order[1]))
+        and previous is not None
+        and previous.order[2] == SOURCE
+        and canonical_of(previous) == mine
+    ):
         event_id = previous.order[1]  # the counting answer again: the same event
     else:
         replaces = [previous.order[2], previous.order[1]] if previous is not None else None
         claimed = [claim.po_number, claim.revision, claim.recipient]
-        digest = hashlib.sha256(json.dumps([claimed, mine, replaces]).encode()).hexdigest()
-        event_id = f"portal-answer:{digest}"
+        chain = [claimed, mine, replaces] + ([last_sent[0]] if last_sent is not None else [])
+        event_id = f"portal-answer:{hashlib.sha256(json.dumps(chain).encode()).hexdigest()}"
     data = answer.data(claim.revision, claim.recipient)
     return _event(EventType.ACKNOWLEDGED, event_id, claim.po_number, now, data)
+
+
+def digest(answer: Answer) -> str:
+    """A short fingerprint of what `answer` says (`canonical`), for the browser's note."""
+    text = canonical(answer.decision, answer.supplier_reference, answer.reason, answer.lines)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def canonical_of(ack: Ack) -> str:

@@ -78,8 +78,21 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https" or public.startswith("https://")
 
 
-def new_csrf(secret: str, token: str) -> tuple[str, str]:
-    """A new form token for the link and its signed cookie value (`set_csrf`)."""
+def new_csrf(secret: str, token: str, request: Request | None = None) -> tuple[str, str]:
+    """The form token for the link's page and its signed cookie value (`set_csrf`): the
+    ones of the cookie the browser already holds for this link when it is still good, so
+    a second tab (or the link clicked again) leaves the first tab's form valid; else new."""
+    held = request.cookies.get(CSRF_COOKIE) if request is not None else None
+    if held:
+        # The library signs the cookie with this serializer (fastapi_csrf_protect.core);
+        # tests/services/portal check that a page opened twice still takes the first form.
+        serializer = URLSafeTimedSerializer(_bound(secret, token), salt="fastapi-csrf-token")
+        try:
+            plain = serializer.loads(held, max_age=CSRF_SECONDS)
+        except BadSignature:
+            plain = None
+        if isinstance(plain, str):
+            return plain, held
     plain, signed = _csrf().generate_csrf_tokens(_bound(secret, token))
     return plain, signed
 

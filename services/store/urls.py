@@ -61,7 +61,7 @@ def redact(url: str) -> str:
     if "@" not in url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
-    return f"{scheme}://{rest.split('@', 1)[1]}"
+    return f"{scheme}://{rest.rsplit('@', 1)[1]}"  # a password may hold '@' itself
 
 
 def sqlite_path(url: str) -> str:

@@ -1,6 +1,7 @@
 """The projection worker loop: step every runner, sleep when idle, report lag."""
 
 import asyncio
+import logging
 
 from projections.runner import ConcurrentProjectionError, Runner
 from services import metrics
@@ -26,13 +27,23 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
             )
         log.info("projection started", projection=runner.name, position=runner.position())
     failures = 0
+    sharing: set[str] = set()  # projections that met another process's batch since idle
     while not stop.is_set():
         busy = False
         for runner in runners:
             try:
                 step = await asyncio.to_thread(runner.step)
             except ConcurrentProjectionError as exc:
-                log.warning("projection conflict, retrying", projection=runner.name, error=str(exc))
+                # Expected while another process shares the projection (a second worker,
+                # `potrack replay`): each batch is applied by one of them. Said once a spell.
+                level = logging.DEBUG if runner.name in sharing else logging.INFO
+                sharing.add(runner.name)
+                log.log(
+                    level,
+                    "projection shared with another process: its batches are skipped here",
+                    projection=runner.name,
+                    error=str(exc),
+                )
                 continue
             except Exception as exc:
                 failures += 1
@@ -40,6 +51,8 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
                 await idle(stop, backoff(failures))
                 continue
             failures = 0
+            if not step.applied:  # caught up: a later conflict is a new spell
+                sharing.discard(runner.name)
             metrics.PROJECTION_LAG.labels(projection=runner.name).set(step.lag)
             metrics.PROJECTION_POSITION.labels(projection=runner.name).set(step.position)
             if step.applied:

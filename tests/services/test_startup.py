@@ -2,8 +2,12 @@
 address say so in one line, exit 1, before opening anything (uvicorn would say it only
 after the other services had started, with a 60-line traceback and exit 3)."""
 
+import os
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,3 +47,29 @@ def test_an_api_port_in_use_is_one_line_and_exit_1(
     assert not store.parent.exists()  # nothing was opened
     # The command's signal handlers (services.runtime) end with it.
     assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(tmp_path: Path) -> None:
+    # Before the command's own handlers are in place (modules still loading, settings
+    # read): one line, no KeyboardInterrupt traceback.
+    env = {
+        **os.environ,
+        "POTRACK_STORE_URL": f"sqlite:///{tmp_path}/potrack.sqlite",
+        "POTRACK_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "ingest"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Started as a foreground command is: SIGINT not ignored (a background job's is).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(0.15)  # well before its modules have loaded
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+
+    assert "Traceback" not in stderr, stderr
+    assert proc.returncode in (0, 130), stderr
+    said = [line for line in stderr.splitlines() if line.startswith("potrack:")]
+    assert said and "while starting" in said[0], stderr

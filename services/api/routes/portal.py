@@ -133,7 +133,7 @@ def render(
     secret = request.app.state.settings.portal_secret.get_secret_value()
     signed = None
     if openness(claim, state) == "open":
-        shown["csrf"], signed = guard.new_csrf(secret, token)
+        shown["csrf"], signed = guard.new_csrf(secret, token, request)
     sent = guard.sent_note(secret, request)
     if sent and sent.get("data", {}).get("revision") != claim.revision:
         sent = None
@@ -213,7 +213,15 @@ async def portal_answer(token: str, request: Request) -> Response:
     except FormErrors as exc:
         return render(request, token, 422, claim, loaded, values=fields, errors=exc.errors)
     track = state.track(claim.revision, claim.recipient)
-    topic, event = events.answered(claim, answer, track.ack if track else None, datetime.now(UTC))
+    sent = guard.sent_note(secret, request)  # this browser's last answer to this link
+    last = (
+        (str(sent["id"]), str(sent["answer"]))
+        if sent and "answer" in sent and sent.get("data", {}).get("revision") == claim.revision
+        else None
+    )
+    topic, event = events.answered(
+        claim, answer, track.ack if track else None, datetime.now(UTC), last_sent=last
+    )
     try:
         await portal_of(request.app).publisher.publish(topic, event, PUBLISH_SECONDS)
     except BROKER_ERRORS as exc:
@@ -222,7 +230,12 @@ async def portal_answer(token: str, request: Request) -> Response:
         return render(request, token, 503, claim, loaded, values=fields, message=text)
     log.info("portal answer", po_number=claim.po_number, recipient=claim.recipient, id=event["id"])
     response = guard.guarded(RedirectResponse(guard.link_path(token), status_code=303))
-    note = {"id": event["id"], "at": event["time"], "data": event["data"]}
+    note = {
+        "id": event["id"],
+        "at": event["time"],
+        "data": event["data"],
+        "answer": events.digest(answer),
+    }
     guard.remember_sent(secret, token, note, request, response)
     return response
 

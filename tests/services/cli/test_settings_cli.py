@@ -43,6 +43,13 @@ def one_error(text: str) -> str:
     [
         ("POTRACK_API_PORT", "abc", "POTRACK_API_PORT='abc': expected an integer from 0 to 65535"),
         ("POTRACK_API_PORT", "70000", "POTRACK_API_PORT='70000': expected an integer from 0"),
+        (  # a timer of infinity never fires, a huge one overflows: both refused up front
+            "POTRACK_CORRELATION_WINDOW_SECONDS",
+            "inf",
+            "POTRACK_CORRELATION_WINDOW_SECONDS='inf': expected a number above 0, at most",
+        ),
+        ("POTRACK_ALERT_CLOCK_SECONDS", "1e300", "POTRACK_ALERT_CLOCK_SECONDS='1e300'"),
+        ("POTRACK_PROJECTION_POLL_SECONDS", "nan", "POTRACK_PROJECTION_POLL_SECONDS='nan'"),
         (
             "POTRACK_LOG_LEVEL",
             "LOUD",

@@ -70,6 +70,20 @@ def test_a_post_without_the_pages_csrf_token_and_cookie_is_403_and_publishes_not
     assert len(answers(setup, "PO-P3", 1)) == 1
 
 
+def test_a_page_opened_again_leaves_the_first_pages_form_valid(
+    client: TestClient, setup: tuple[World, str, str]
+) -> None:
+    path = link("PO-P1", "S2")
+    first = csrf_of(client.get(path).text)  # tab A
+    second = csrf_of(client.get(path).text)  # tab B, or the link clicked again in the mail
+
+    sent = client.post(path, data=ANSWER | {"csrf": first}, follow_redirects=False)
+
+    assert first == second
+    assert sent.status_code == 303
+    assert len(answers(setup, "PO-P1", 1)) == 1
+
+
 def no_markup(html: str) -> None:
     """Every hostile value shows as text: no script element, no injected tag."""
     assert "<script" not in html.lower()

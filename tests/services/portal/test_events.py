@@ -12,7 +12,7 @@ from schemas.events import AcknowledgedLine
 from schemas.recorded import Fact
 from schemas.status import Decision, LineDecision
 from schemas.topics import Topic
-from services.portal.events import SOURCE, answered, viewed
+from services.portal.events import SOURCE, answered, digest, viewed
 from services.portal.form import Answer
 from services.portal.links import PortalClaim
 from tests.factories import T0, approved
@@ -110,6 +110,25 @@ def test_going_back_to_an_earlier_answer_is_a_new_event_that_counts() -> None:
     _, a_again = answered(CLAIM, CHANGE, previous(a, b), T0 + timedelta(minutes=2))
 
     assert len({a["id"], b["id"], a_again["id"]}) == 3
+    counting = previous(a, b, a_again)
+    assert counting is not None and counting.decision is Decision.ACCEPTED_WITH_CHANGES
+
+
+def test_a_b_a_sent_faster_than_ingest_records_them_is_three_events() -> None:
+    # Ingest has recorded only A when B and then A again are sent; the browser's note of
+    # its last answer (the signed cookie) tells them apart.
+    _, a = answered(CLAIM, CHANGE, None, T0)
+    after_a = (a["id"], digest(CHANGE))
+    _, b = answered(CLAIM, ACCEPT, previous(a), T0 + timedelta(seconds=1), last_sent=after_a)
+    after_b = (b["id"], digest(ACCEPT))
+    _, a_again = answered(CLAIM, CHANGE, previous(a), T0 + timedelta(seconds=2), after_b)
+    # Double clicks, whether or not the first one's note came back before the second.
+    _, double = answered(CLAIM, CHANGE, previous(a), T0 + timedelta(seconds=2), after_b)
+    after_a_again = (a_again["id"], digest(CHANGE))
+    _, late = answered(CLAIM, CHANGE, previous(a), T0 + timedelta(seconds=3), after_a_again)
+
+    assert len({a["id"], b["id"], a_again["id"]}) == 3
+    assert double["id"] == late["id"] == a_again["id"]
     counting = previous(a, b, a_again)
     assert counting is not None and counting.decision is Decision.ACCEPTED_WITH_CHANGES
 

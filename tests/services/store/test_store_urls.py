@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.store.events import EventStore
-from services.store.urls import StoreUnavailable, normalize_store_url, probe
+from services.store.urls import StoreUnavailable, normalize_store_url, probe, redact
 from services.store.views import ViewDB
 
 QUICK = 6.0  # seconds: "a few", against eventsourcing's 10 s pool timeout
@@ -139,3 +139,15 @@ def test_the_store_and_the_views_say_why(postgres_server: str) -> None:
         with pytest.raises(StoreUnavailable, match="database 'no_such_db' does not exist"):
             opener(url)
         assert time.monotonic() - started < QUICK
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:p@ss@db.example:5432/po", "postgresql://db.example:5432/po"),
+        ("postgresql://u:secret@db.example/po", "postgresql://db.example/po"),
+        ("sqlite:///x.sqlite", "sqlite:///x.sqlite"),
+    ],
+)
+def test_a_store_url_in_a_message_shows_no_part_of_its_password(url: str, shown: str) -> None:
+    assert redact(url) == shown
