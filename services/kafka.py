@@ -175,6 +175,41 @@ def producer(settings: Settings) -> AIOKafkaProducer:
     )
 
 
+class LazyProducer:
+    """A `producer` started on first use, once `topics` exist (created when missing), and
+    stopped by `close`; one lock, so concurrent first uses start one producer. For the
+    API's publishers (POST /b2b/cxml's documents, the portal's events), which must not
+    need the broker to start."""
+
+    def __init__(self, settings: Settings, topics: list[Topic]) -> None:
+        self.settings = settings
+        self._topics = topics
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def started(self) -> AIOKafkaProducer:
+        """The started producer; raises aiokafka's KafkaError or OSError when the broker
+        cannot be reached (nothing is left half-started: the next call tries again)."""
+        async with self._lock:
+            if self._producer is None:
+                await ensure_topics(self.settings, self._topics)
+                started = producer(self.settings)
+                try:
+                    await started.start()
+                except BaseException:
+                    await started.stop()
+                    raise
+                self._producer = started
+            return self._producer
+
+    async def close(self) -> None:
+        """Stop the producer, if it was started."""
+        async with self._lock:
+            if self._producer is not None:
+                await self._producer.stop()
+                self._producer = None
+
+
 async def broker_answers(settings: Settings, timeout: float = 3.0) -> bool:
     """True when a metadata request succeeds within `timeout` seconds."""
     admin = AIOKafkaAdminClient(

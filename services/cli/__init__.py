@@ -4,6 +4,7 @@ The commands load in `main`, not when this package is imported: Ctrl-C during th
 second of imports is then one line and exit 130, not a traceback (issue 11).
 """
 
+import os
 import sys
 from typing import Any
 
@@ -16,7 +17,10 @@ def main() -> None:
         from services.cli.commands import app
     except KeyboardInterrupt:
         sys.stderr.write("potrack: interrupted while starting\n")
-        raise SystemExit(130) from None
+        sys.stderr.flush()
+        # Nothing is open yet. A plain exit may still end in the interpreter re-raising
+        # SIGINT on itself (seen: a -2 status now and then), so leave with 130 directly.
+        os._exit(130)
     app()
 
 

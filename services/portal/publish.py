@@ -12,12 +12,11 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from schemas.binding import STRUCTURED_CONTENT_TYPE
 from schemas.topics import Topic
-from services.kafka import ensure_topics, producer
+from services.kafka import LazyProducer
 from services.logging import get_logger
 from services.settings import Settings
 
@@ -26,34 +25,19 @@ TOPICS = [Topic.DELIVERY, Topic.ACKNOWLEDGMENT]
 BROKER_ERRORS = (KafkaError, OSError, TimeoutError)
 
 
-class EventPublisher:
-    """A producer started on first use (creating the two topics when missing), stopped by
-    `close`."""
+class EventPublisher(LazyProducer):
+    """The portal's producer: started on first use (creating the two topics when
+    missing), stopped by `close`."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
-
-    async def _started(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is None:
-                await ensure_topics(self.settings, TOPICS)
-                started = producer(self.settings)
-                try:
-                    await started.start()
-                except BaseException:
-                    await started.stop()
-                    raise
-                self._producer = started
-            return self._producer
+        super().__init__(settings, TOPICS)
 
     async def publish(self, topic: Topic, event: dict[str, Any], timeout: float) -> None:
         """Once the broker has `event` on `topic`; raises one of BROKER_ERRORS (KafkaError,
         OSError, TimeoutError after `timeout` seconds) when it cannot take it."""
 
         async def send() -> None:
-            sender = await self._started()
+            sender = await self.started()
             await sender.send_and_wait(
                 self.settings.topic(topic),
                 value=json.dumps(event, separators=(",", ":")).encode(),
@@ -62,12 +46,6 @@ class EventPublisher:
             )
 
         await asyncio.wait_for(send(), timeout)
-
-    async def close(self) -> None:
-        async with self._lock:
-            if self._producer is not None:
-                await self._producer.stop()
-                self._producer = None
 
 
 class Views:

@@ -174,6 +174,7 @@ async def portal_page(token: str, request: Request) -> Response:
     responses={
         **PAGE_RESPONSES,
         409: {"description": "A newer revision exists, or the PO was cancelled", **HTML},
+        411: {"description": "A form sent without Content-Length (chunked)", **HTML},
         413: {"description": "A form over 1 MiB", **HTML},
         422: {"description": "The page again, each error by its field", **HTML},
         503: {"description": "The broker cannot take the answer now", **HTML},
@@ -190,7 +191,12 @@ async def portal_answer(token: str, request: Request) -> Response:
     if isinstance(admitted, Response):
         return admitted
     secret, claim = admitted
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        # A browser sends a form with its length; a stream without one (chunked) could be
+        # any size, and Starlette reads an urlencoded form whole.
+        return message(411, "Length required", "Send the form with its Content-Length.")
+    if int(length) > MAX_FORM_BYTES:
         return message(413, "Form too large", "This form is larger than an answer can be.")
     loaded = await load(request, claim)
     if isinstance(loaded, Response):

@@ -165,3 +165,19 @@ def test_an_answer_the_broker_cannot_take_is_503_with_the_form_as_it_was(
         assert failed.status_code == 503
         assert "could not be recorded just now" in failed.text
         assert ">no stock</textarea>" in failed.text and csrf_of(failed.text)
+
+
+def test_a_form_without_its_length_or_over_1_mib_is_refused_unread(
+    client: TestClient, setup: tuple[World, str, str]
+) -> None:
+    path = link("PO-X")
+    before = len(answers(setup, "PO-X"))
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    chunks = (b"reason=" + b"x" * 65536 for _ in range(20))  # streamed: no Content-Length
+
+    chunked = client.post(path, content=chunks, headers=form)
+    large = client.post(path, content=b"reason=" + b"x" * (1024 * 1024 + 1), headers=form)
+
+    assert (chunked.status_code, large.status_code) == (411, 413)
+    assert "Send the form with its Content-Length." in chunked.text
+    assert len(answers(setup, "PO-X")) == before
