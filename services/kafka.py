@@ -1,11 +1,12 @@
-"""Kafka adapter helpers: topic creation and readiness, producers, retries on an
-unreachable broker."""
+"""Kafka adapter helpers: client construction with the TLS and SASL settings, topic
+creation and readiness, producers, retries on an unreachable broker."""
 
 import asyncio
 import contextlib
 import dataclasses
 import logging
 import sqlite3
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -13,20 +14,177 @@ from typing import Any, TypeVar
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.conn import collect_hosts, create_conn
+from aiokafka.errors import (
+    IllegalSaslStateError,
+    KafkaConnectionError,
+    KafkaError,
+    SaslAuthenticationFailed,
+    TopicAlreadyExistsError,
+    UnsupportedSaslMechanismError,
+)
+from aiokafka.helpers import create_ssl_context
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from schemas.topics import COMPACTED_TOPICS, Topic
 from services.retry import with_retry
-from services.runtime import pause
-from services.settings import Settings
+from services.runtime import ServiceFailed, pause
+from services.settings import ENV_PREFIX, Settings
 
 T = TypeVar("T")
 PARTITIONS = 3
 MAX_TOPIC_MESSAGE_BYTES = 4 * 1024 * 1024
 READY_TIMEOUT = 30.0  # seconds a created topic may take to have a leader on every partition
 READY_POLL = 0.1  # seconds between two looks at the metadata
+
+
+class ClientOptions(dict[str, Any]):
+    """aiokafka's keyword arguments; its repr hides the SASL password (a dict logged or in
+    a traceback's locals would show it)."""
+
+    def __repr__(self) -> str:
+        shown = {k: "<hidden>" if k == "sasl_plain_password" else v for k, v in self.items()}
+        return f"ClientOptions({shown!r})"
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context of the SSL and SASL_SSL protocols (None for the others), built by
+    aiokafka's `create_ssl_context`: the CA file (else the system's CAs), the client
+    certificate and key if set; the broker's host name is checked against its certificate.
+    The key password is passed even when unset (empty), so OpenSSL never prompts for one.
+    ssl.SSLError when a file does not load (`Settings` checked them at start)."""
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    password = settings.kafka_ssl_key_password
+    return create_ssl_context(
+        cafile=settings.kafka_ssl_cafile,
+        certfile=settings.kafka_ssl_certfile,
+        keyfile=settings.kafka_ssl_keyfile,
+        password=password.get_secret_value() if password else "",
+    )
+
+
+def client_options(settings: Settings) -> ClientOptions:
+    """The keyword arguments every aiokafka client (AIOKafkaProducer, AIOKafkaConsumer,
+    AIOKafkaAdminClient) takes from the settings: bootstrap_servers, security_protocol,
+    and by protocol ssl_context (`ssl_context`) and sasl_mechanism, sasl_plain_username,
+    sasl_plain_password (aiokafka uses the latter two for SCRAM too). Never log the
+    password: the result's repr hides it."""
+    options = ClientOptions(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        security_protocol=settings.kafka_security_protocol,
+    )
+    context = ssl_context(settings)
+    if context is not None:
+        options["ssl_context"] = context
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        password = settings.kafka_sasl_password
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = password.get_secret_value() if password else None
+    return options
+
+
+def broker_security(settings: Settings) -> BaseSecurity | None:
+    """The same settings for FastStream's KafkaBroker (`security=`), which turns them
+    back into aiokafka's arguments (`faststream.kafka.security.parse_security`): None for
+    PLAINTEXT, BaseSecurity with the TLS context for SSL, SASLPlaintext (PLAIN),
+    SASLScram256 or SASLScram512 for the SASL_* protocols, with the TLS context for
+    SASL_SSL."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl_context(settings)
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context)
+    kinds: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
+        "PLAIN": SASLPlaintext,
+        "SCRAM-SHA-256": SASLScram256,
+        "SCRAM-SHA-512": SASLScram512,
+    }
+    kind = kinds[settings.kafka_sasl_mechanism or "PLAIN"]
+    password = settings.kafka_sasl_password
+    return kind(
+        username=settings.kafka_sasl_username or "",
+        password=password.get_secret_value() if password else "",
+        ssl_context=context,
+        use_ssl=protocol == "SASL_SSL",
+    )
+
+
+def consumer(settings: Settings, *topics: str, **options: Any) -> AIOKafkaConsumer:
+    """An AIOKafkaConsumer of `topics` with the connection settings (`client_options`);
+    `options` are passed on and win (group_id, enable_auto_commit, ...)."""
+    return AIOKafkaConsumer(*topics, **{**client_options(settings), **options})
+
+
+def admin(settings: Settings, **options: Any) -> AIOKafkaAdminClient:
+    """An AIOKafkaAdminClient with the connection settings (`client_options`); `options`
+    are passed on and win (request_timeout_ms, ...)."""
+    return AIOKafkaAdminClient(**{**client_options(settings), **options})
+
+
+class KafkaAccessDenied(ServiceFailed, KafkaError):  # type: ignore[misc,unused-ignore]
+    """The broker answers but refuses potrack: wrong SASL credentials or mechanism, or a
+    TLS certificate that does not verify. Not retried (it will not mend by itself): a
+    service stops with its one-line message, a command exits with it."""
+
+    retriable = False
+
+    def __str__(self) -> str:  # the message alone (KafkaError's would prefix the class)
+        return str(self.args[0]) if self.args else "Kafka refused the connection"
+
+
+async def access_problem(settings: Settings, timeout: float = 5.0) -> str:
+    """Why the brokers refuse potrack's connection, in one line naming the settings to
+    look at, or "" when none refuses (each accepts, or cannot be reached: that is a
+    retry's business). aiokafka's clients only say "Unable to bootstrap" whatever the
+    cause, so this opens one connection per bootstrap server (aiokafka's `create_conn`,
+    with the same options) to see it. The password is never in the line. PLAINTEXT
+    asks nothing (no broker refuses it), so an unreachable broker costs no second try."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return ""
+    options = client_options(settings)
+    for host, port, _ in collect_hosts(settings.kafka_bootstrap_servers, randomize=False):
+        where = f"Kafka at {host}:{port}"
+        try:
+            conn = await create_conn(
+                host,
+                port,
+                request_timeout_ms=int(timeout * 1000),
+                ssl_context=options.get("ssl_context"),
+                security_protocol=options["security_protocol"],
+                sasl_mechanism=options.get("sasl_mechanism"),
+                sasl_plain_username=options.get("sasl_plain_username"),
+                sasl_plain_password=options.get("sasl_plain_password"),
+            )
+        except (SaslAuthenticationFailed, IllegalSaslStateError):
+            return (
+                f"{where} refused the SASL credentials of user "
+                f"{settings.kafka_sasl_username!r} ({settings.kafka_sasl_mechanism}): check "
+                f"{ENV_PREFIX}KAFKA_SASL_USERNAME and {ENV_PREFIX}KAFKA_SASL_PASSWORD"
+            )
+        except UnsupportedSaslMechanismError as exc:
+            return f"{where}: {exc} ({ENV_PREFIX}KAFKA_SASL_MECHANISM)"
+        except ssl.SSLCertVerificationError as exc:
+            return (
+                f"{where}: its TLS certificate does not verify ({exc.verify_message}): "
+                f"check {ENV_PREFIX}KAFKA_SSL_CAFILE and the host name in "
+                f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"
+            )
+        except ssl.SSLError as exc:
+            if "ALERT" not in (exc.reason or ""):
+                continue
+            return (  # the broker ended the handshake: most often, no client certificate
+                f"{where} refused the TLS handshake ({exc.reason}): check "
+                f"{ENV_PREFIX}KAFKA_SSL_CERTFILE and {ENV_PREFIX}KAFKA_SSL_KEYFILE"
+            )
+        except (OSError, KafkaError, TimeoutError):
+            continue
+        conn.close()
+    return ""
 
 
 class TopicsNotReady(KafkaError):  # type: ignore[misc,unused-ignore]  # aiokafka is untyped
@@ -58,10 +216,10 @@ async def ensure_topics(
     (`wait_until_ready`). KafkaConnectionError when the broker is unreachable,
     TopicsNotReady when a partition has no answering leader `timeout` seconds on."""
     topics = [settings.topic(t) for t in (names or list(Topic))]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
+    client = admin(settings)
     try:
-        existing = set(await admin.list_topics())
+        await start_client(settings, client)
+        existing = set(await client.list_topics())
         wanted = [
             NewTopic(
                 name=settings.topic(t),
@@ -75,14 +233,27 @@ async def ensure_topics(
         if wanted:
             # Another process may create them at the same moment.
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        await wait_until_ready(settings, admin, topics, timeout)
+                await client.create_topics(wanted)
+        await wait_until_ready(settings, client, topics, timeout)
     finally:
-        await admin.close()
+        await client.close()
+
+
+async def start_client(settings: Settings, client: Any) -> None:
+    """`await client.start()` (an aiokafka producer, consumer or admin client); when it
+    cannot bootstrap, KafkaAccessDenied if a broker refuses the credentials or TLS
+    (`access_problem`), else aiokafka's KafkaConnectionError (unreachable: retried)."""
+    try:
+        await client.start()
+    except KafkaConnectionError:
+        problem = await access_problem(settings)
+        if problem:
+            raise KafkaAccessDenied(problem) from None
+        raise
 
 
 async def wait_until_ready(
-    settings: Settings, admin: AIOKafkaAdminClient, topics: list[str], timeout: float
+    settings: Settings, client: AIOKafkaAdminClient, topics: list[str], timeout: float
 ) -> None:
     """Return once every partition of `topics` has a leader in the cluster metadata AND
     that leader answers a ListOffsets request for it. The metadata names a new
@@ -96,18 +267,18 @@ async def wait_until_ready(
     `services.runtime.Stopped` when the process is stopping."""
     deadline = time.monotonic() + timeout
     while True:
-        partitions, missing = leaders_of(await admin.describe_topics(topics), topics)
+        partitions, missing = leaders_of(await client.describe_topics(topics), topics)
         if not missing:
             break
         if time.monotonic() >= deadline:
             raise TopicsNotReady(f"topics not ready after {timeout:g} s: no leader for {missing}")
         await pause(READY_POLL)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await consumer.start()
+    offsets = consumer(settings)
+    await offsets.start()
     try:
         # aiokafka retries NotLeaderForPartition here by itself (refreshing the metadata).
         await asyncio.wait_for(
-            consumer.end_offsets(partitions), max(0.1, deadline - time.monotonic())
+            offsets.end_offsets(partitions), max(0.1, deadline - time.monotonic())
         )
     except TimeoutError:
         raise TopicsNotReady(
@@ -115,7 +286,7 @@ async def wait_until_ready(
             "do not answer"
         ) from None
     finally:
-        await consumer.stop()
+        await offsets.stop()
 
 
 def leaders_of(
@@ -165,13 +336,19 @@ def _topic_config(topic: Topic) -> dict[str, str]:
     return {"max.message.bytes": str(MAX_TOPIC_MESSAGE_BYTES)}
 
 
-def producer(settings: Settings) -> AIOKafkaProducer:
+def producer(settings: Settings, **kw: Any) -> AIOKafkaProducer:
+    """An idempotent producer (acks=all) with the connection settings (`client_options`:
+    TLS, SASL); `kw` adds or overrides aiokafka's arguments (a `transactional_id`, for
+    one)."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        max_request_size=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
+        **{
+            **client_options(settings),
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": 5,
+            "max_request_size": MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
+            **kw,
+        }
     )
 
 
@@ -195,7 +372,7 @@ class LazyProducer:
                 await ensure_topics(self.settings, self._topics)
                 started = producer(self.settings)
                 try:
-                    await started.start()
+                    await start_client(self.settings, started)
                 except BaseException:
                     await started.stop()
                     raise
@@ -211,19 +388,18 @@ class LazyProducer:
 
 
 async def broker_answers(settings: Settings, timeout: float = 3.0) -> bool:
-    """True when a metadata request succeeds within `timeout` seconds."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=int(timeout * 1000)
-    )
+    """True when a metadata request succeeds within `timeout` seconds (with the TLS and
+    SASL settings: a broker that refuses them does not answer)."""
+    client = admin(settings, request_timeout_ms=int(timeout * 1000))
     try:
-        await asyncio.wait_for(admin.start(), timeout)
-        await asyncio.wait_for(admin.list_topics(), timeout)
+        await asyncio.wait_for(client.start(), timeout)
+        await asyncio.wait_for(client.list_topics(), timeout)
         return True
     except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         with contextlib.suppress(Exception):
-            await admin.close()
+            await client.close()
 
 
 async def tolerant_batch_parser(
@@ -291,6 +467,9 @@ def subscribe_batches(
         batch=True,
         max_records=max_records,
         auto_offset_reset="earliest",
+        # potrack publishes its outbound topics in Kafka transactions: records of an
+        # aborted one (a publisher killed mid-batch) are never read.
+        isolation_level="read_committed",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=tolerant_batch_parser,
         decoder=raw_batch_decoder,

@@ -6,12 +6,13 @@ given (a password or token never shown) and what it takes.
 
 import os
 import re
+import ssl
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
 from limits import parse_many
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.sla import SlaPolicy, parse_sla
@@ -24,6 +25,9 @@ ENV_PREFIX = "POTRACK_"
 TOPIC_PREFIX = re.compile(r"^[A-Za-z0-9._-]*$")  # Kafka's legal topic name characters
 # host[:port]: a name or IPv4 address, or an IPv6 address in brackets.
 SERVER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]]+)(?::(\d{1,5}))?$")
+KafkaProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]  # Kafka's names
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+HIDDEN = ("api_token", "portal_secret", "kafka_sasl_password", "kafka_ssl_key_password")
 
 
 class Settings(BaseSettings):
@@ -35,6 +39,123 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
     )
+    # Secured Kafka (issue 12): TLS and SASL for every client (services.kafka.client_options).
+    kafka_security_protocol: KafkaProtocol = Field(
+        "PLAINTEXT",
+        description="How every Kafka client connects: with TLS, SASL, both or neither; "
+        "SSL is TLS, SASL_SSL is SASL over TLS, SASL_PLAINTEXT is SASL without TLS.",
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None,
+        description="SASL mechanism of the SASL_* protocols: PLAIN, SCRAM-SHA-256 or "
+        "SCRAM-SHA-512.",
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user name (SASL_*).")
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="SASL password (SASL_*); never shown in logs or messages."
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        None,
+        description="PEM file of the CA certificates that sign the brokers' certificates "
+        "(SSL, SASL_SSL); the system's CAs if unset.",
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        None,
+        description="PEM file of the client certificate (SSL, SASL_SSL), for brokers that "
+        "authenticate clients by certificate; it may hold the key too.",
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        None, description="PEM file of the client certificate's private key."
+    )
+    kafka_ssl_key_password: SecretStr | None = Field(
+        None, description="Password of an encrypted client key; never shown."
+    )
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: object, info: Any) -> object:
+        """Protocols and mechanisms in any case (sasl_ssl, scram-sha-256); empty is unset
+        (the protocol's default, PLAINTEXT)."""
+        if not isinstance(value, str):
+            return value
+        unset = "PLAINTEXT" if info.field_name == "kafka_security_protocol" else None
+        return value.strip().upper() or unset
+
+    @field_validator(
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
+        "kafka_ssl_key_password",
+        mode="before",
+    )
+    @classmethod
+    def _kafka_empty_is_none(cls, value: object) -> object:
+        """An empty (or blank) Kafka credential or file means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        """The file must exist and be readable now: a TLS file that cannot be read would
+        otherwise fail each client as it connects, long after start."""
+        if value is not None:
+            try:
+                with value.open("rb") as file:
+                    file.read(1)
+            except OSError as exc:
+                raise ValueError(f"cannot read it: {exc.strerror or exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _kafka_security(self) -> "Settings":
+        """Settings that only make sense together (one line naming the variables): SASL_*
+        needs a mechanism, a user name and a password; SASL settings need a SASL_*
+        protocol and TLS files a TLS one (SSL, SASL_SSL) rather than being ignored; a key
+        needs its certificate; and the TLS files must load (`kafka_tls_problem`)."""
+        protocol = self.kafka_security_protocol
+        sasl = {
+            "KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+            "KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+            "KAFKA_SASL_PASSWORD": self.kafka_sasl_password,
+        }
+        tls = {
+            "KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
+            "KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
+            "KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile,
+            "KAFKA_SSL_KEY_PASSWORD": self.kafka_ssl_key_password,
+        }
+        said = f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL={protocol}"
+        if protocol.startswith("SASL_"):
+            missing = [f"{ENV_PREFIX}{k}" for k, v in sasl.items() if v is None]
+            if missing:
+                raise ValueError(f"{said} needs {', '.join(missing)}")
+        elif given := [f"{ENV_PREFIX}{k}" for k, v in sasl.items() if v is not None]:
+            raise ValueError(
+                f"{', '.join(given)} set but {said} uses no SASL (SASL_SSL or SASL_PLAINTEXT)"
+            )
+        if protocol not in ("SSL", "SASL_SSL"):
+            if given := [f"{ENV_PREFIX}{k}" for k, v in tls.items() if v is not None]:
+                raise ValueError(f"{', '.join(given)} set but {said} uses no TLS (SSL or SASL_SSL)")
+            return self
+        if self.kafka_ssl_certfile is None and (
+            self.kafka_ssl_keyfile is not None or self.kafka_ssl_key_password is not None
+        ):
+            raise ValueError(
+                f"{ENV_PREFIX}KAFKA_SSL_KEYFILE or {ENV_PREFIX}KAFKA_SSL_KEY_PASSWORD set "
+                f"without {ENV_PREFIX}KAFKA_SSL_CERTFILE"
+            )
+        problem = kafka_tls_problem(
+            self.kafka_ssl_cafile,
+            self.kafka_ssl_certfile,
+            self.kafka_ssl_keyfile,
+            self.kafka_ssl_key_password,
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
+
     store_url: str = Field(
         DEFAULT_STORE_URL,
         description="Event store: sqlite:///relative/path, sqlite:////absolute/path, a file "
@@ -105,6 +226,13 @@ class Settings(BaseSettings):
         "", description="Prefix for every topic name (isolates tenants or test runs)."
     )
     consumer_group: str = Field("potrack-ingest", description="Kafka consumer group of ingest.")
+    outbox_transactional_id: str = Field(
+        "potrack-outbox",
+        description="Kafka transactional id of the outbox publisher (after "
+        "POTRACK_TOPIC_PREFIX), also the consumer group that holds how far it published: one "
+        "publisher at a time per id (a new one fences the last); each potrack deployment "
+        "sharing a broker needs its own (a topic prefix of its own is enough).",
+    )
     batch_max_records: int = Field(
         2000, ge=1, description="Most records ingest takes in one poll (one store transaction)."
     )
@@ -122,6 +250,16 @@ class Settings(BaseSettings):
         description="The clock period: how often ingest records the ingest watermark "
         "(docs/contract.md §5), at which alerts are raised and resolved; a live deadline is "
         "judged within about one period of passing.",
+    )
+    alert_checkpoint_watermarks: int = Field(
+        1800,
+        ge=0,
+        le=10_000_000,
+        description="How many watermarks the alerts projection judges between two "
+        "checkpoints of its state (1800: an hour at the 2 s clock). The watermarks before "
+        "the last checkpoint are deleted, and a rebuild under the same rules and SLA policy "
+        "starts from it. 0: no checkpoints; the watermark log then grows by one row per "
+        "clock period (about 43k a day at 2 s).",
     )
     partners_file: Path | None = Field(
         None,
@@ -234,6 +372,54 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}{name}"
 
 
+def kafka_tls_problem(
+    cafile: Path | None,
+    certfile: Path | None,
+    keyfile: Path | None,
+    key_password: SecretStr | None,
+) -> str:
+    """ "" when the TLS files load as aiokafka loads them (`aiokafka.helpers.
+    create_ssl_context`: `load_verify_locations`, `load_cert_chain`), else one line
+    naming the variable at fault (never the key password). A key password is always
+    passed (empty when unset), so OpenSSL never prompts for one on the terminal."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    if cafile is not None:
+        try:
+            context.load_verify_locations(cafile=cafile)
+        except (ssl.SSLError, ValueError):
+            return f"{ENV_PREFIX}KAFKA_SSL_CAFILE={str(cafile)!r}: no PEM certificate in it"
+    if certfile is None:
+        return ""
+    secret = key_password.get_secret_value() if key_password else ""
+    try:
+        context.load_cert_chain(certfile, keyfile, password=secret)
+        return ""
+    except (ssl.SSLError, ValueError) as exc:
+        failure = exc
+    cert_text = certfile.read_text(encoding="ascii", errors="replace")
+    key_name, key_path = ("KEYFILE", keyfile) if keyfile else ("CERTFILE", certfile)
+    key_text = key_path.read_text(encoding="ascii", errors="replace")
+    if "-----BEGIN CERTIFICATE-----" not in cert_text:
+        return f"{ENV_PREFIX}KAFKA_SSL_CERTFILE={str(certfile)!r}: no PEM certificate in it"
+    if "PRIVATE KEY-----" not in key_text:
+        return f"{ENV_PREFIX}KAFKA_SSL_{key_name}={str(key_path)!r}: no PEM private key in it"
+    if getattr(failure, "reason", None) == "KEY_VALUES_MISMATCH":
+        return (
+            f"{ENV_PREFIX}KAFKA_SSL_{key_name}={str(key_path)!r}: the key is not the one of "
+            f"the certificate in {ENV_PREFIX}KAFKA_SSL_CERTFILE"
+        )
+    if "ENCRYPTED" in key_text:
+        return (
+            f"{ENV_PREFIX}KAFKA_SSL_KEY_PASSWORD: "
+            + ("wrong" if key_password else "not set")
+            + f" for the encrypted key in {str(key_path)!r}"
+        )
+    return (
+        f"{ENV_PREFIX}KAFKA_SSL_CERTFILE={str(certfile)!r}: cannot load the certificate and "
+        f"key: {getattr(failure, 'reason', None) or failure}"
+    )
+
+
 def problems(error: ValidationError) -> list[str]:
     """One line per bad setting: `POTRACK_API_PORT='abc': expected an integer from 0 to
     65535 (Port the read API listens on)`. The value of a password or token is never
@@ -245,7 +431,10 @@ def problems(error: ValidationError) -> list[str]:
         # As typed (the validators may have changed its case or form), else as passed.
         typed = [v for k, v in os.environ.items() if k.upper() == variable]
         given = typed[0] if typed else item.get("input")
-        if name in ("api_token", "portal_secret"):
+        if not name:  # a check of settings together: its message names them
+            lines.append(str(item["msg"]).removeprefix("Value error, "))
+            continue
+        if name in HIDDEN:
             shown = "<hidden>"
         elif isinstance(given, str):
             shown = repr(redact(given) if name == "store_url" else given)
@@ -266,6 +455,8 @@ def allowed(name: str) -> str:
     if field is None:
         return "a valid value"
     kind = field.annotation
+    if type(None) in get_args(kind) and len(get_args(kind)) == 2:  # X | None: what X takes
+        kind = next(a for a in get_args(kind) if a is not type(None))
     if get_origin(kind) is Literal:
         what = "one of " + ", ".join(str(v) for v in get_args(kind))
     else:

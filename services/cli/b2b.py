@@ -139,6 +139,7 @@ def _publish(s: Settings, documents: list[tuple[Path, bytes]], partner: str | No
 
     from services.gateway.publish import DocumentPublisher
     from services.gateway.translate import Incoming, document_format
+    from services.kafka import KafkaAccessDenied
 
     async def send() -> list[tuple[Path, int, int]]:
         publisher = DocumentPublisher(s)
@@ -156,6 +157,8 @@ def _publish(s: Settings, documents: list[tuple[Path, bytes]], partner: str | No
 
     try:
         placed = asyncio.run(send())
+    except KafkaAccessDenied as exc:  # the broker answered and refused: it says why
+        fail(str(exc))
     except (KafkaError, OSError, TimeoutError) as exc:
         fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {exc or type(exc).__name__}")
     for path, partition, offset in placed:

@@ -113,7 +113,7 @@ def simulate(
     """
     from aiokafka.errors import KafkaError
 
-    from services.kafka import ensure_topics, with_broker_retry
+    from services.kafka import KafkaAccessDenied, client_options, ensure_topics, with_broker_retry
     from services.runtime import run_services
     from services.simulate.suppliers import PortalSuppliers
     from services.simulate.traffic import generate, publish
@@ -175,6 +175,7 @@ def simulate(
                     follow_event_time=mode == "live",
                     stop=stop,
                     on_visit=suppliers.visit if suppliers else None,
+                    client=client_options(s),
                 )
             )
         except (KafkaError, OSError) as exc:
@@ -186,6 +187,8 @@ def simulate(
 
     # SIGTERM/SIGINT end the traffic (services.runtime): what was sent is counted, exit 0.
     code = run_services(send)
+    if unreachable and isinstance(unreachable[0], KafkaAccessDenied):
+        fail(str(unreachable[0]))  # the broker answered and refused: it says why
     if unreachable:
         fail(f"cannot reach Kafka at {s.kafka_bootstrap_servers}: {unreachable[0]}")
     out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "sent 0")

@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from projections.tables import Database, pending, watermarks
+from services import kafka
 from services.ingest.watermark import CatchUp
 from services.logging import get_logger
 from services.runtime import periodically
@@ -45,9 +46,8 @@ class DocumentsWatermark:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim until `stop`; a failed step is logged and the next period tries again."""
-        servers = self.settings.kafka_bootstrap_servers
-        consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
-        admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+        consumer = kafka.consumer(self.settings, enable_auto_commit=False)
+        admin = kafka.admin(self.settings)
         try:
             await consumer.start()
             await admin.start()

@@ -32,6 +32,7 @@ from services import metrics
 from services.heartbeat import work_level
 from services.kafka import (
     INFRASTRUCTURE_ERRORS,
+    broker_security,
     ensure_topics,
     faststream_logger,
     records_of,
@@ -67,7 +68,9 @@ class Notifier:
         self.targets = Targets(rules) if rules is not None else None
         self.source = settings.topic(Topic.ALERTS)
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers, logger=faststream_logger("potrack.notify.faststream")
+            settings.kafka_bootstrap_servers,
+            security=broker_security(settings),
+            logger=faststream_logger("potrack.notify.faststream"),
         )
         subscribe_batches(
             self.broker, self.source, settings.notify_group, self._handle, max_records=BATCH

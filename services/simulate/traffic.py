@@ -6,7 +6,7 @@ import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -238,6 +238,7 @@ async def publish(
     chunk: int = 2000,
     stop: asyncio.Event | None = None,
     on_visit: OnVisit | None = None,
+    client: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """Send every event of `stream` (it ends when the stream does, or when `stop` is set)
     and return the counts.
@@ -248,11 +249,13 @@ async def publish(
     is called for each record the broker confirmed. Once `stop` is set no more is sent;
     what was sent is awaited, and counted. A `visit` goes to on_visit(event) at its time
     (counted as "visits"); without on_visit, to the broker as the CloudEvent it stands for.
+    client: aiokafka's connection arguments (`services.kafka.client_options`: TLS, SASL),
+    bootstrap_servers among them; `bootstrap_servers` alone (plaintext) when None.
     """
     if rate is not None and rate <= 0:
         raise ValueError("rate must be positive (or None)")
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **(client or {"bootstrap_servers": bootstrap_servers}),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
