@@ -33,12 +33,15 @@ from services.workers.watermark import WatermarkFollower
 log = get_logger(__name__)
 
 
-def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
-    """Every projection by name, built with the SLA policy where it needs one."""
+def projection_factories(
+    sla: SlaPolicy, checkpoint_every: int = 0
+) -> dict[str, Callable[[], Projection]]:
+    """Every projection by name, built with the SLA policy where it needs one (and the
+    alerts projection's checkpoint period, POTRACK_ALERT_CHECKPOINT_WATERMARKS)."""
     return {
         "status": lambda: StatusProjection(sla),
         "audit": AuditProjection,
-        "alerts": lambda: AlertsProjection(sla),
+        "alerts": lambda: AlertsProjection(sla, checkpoint_every),
         "performance": lambda: PerformanceProjection(sla),
         "commitments": lambda: CommitmentsProjection(sla),
         "sent": SentProjection,
@@ -48,7 +51,7 @@ def projection_factories(sla: SlaPolicy) -> dict[str, Callable[[], Projection]]:
 def build_projections(settings: Settings, names: list[str] | None = None) -> list[Projection]:
     """The named projections (all when `names` is empty); ValueError on an unknown name or
     a bad SLA policy file."""
-    factories = projection_factories(settings.sla_policy())
+    factories = projection_factories(settings.sla_policy(), settings.alert_checkpoint_watermarks)
     chosen = names or list(PROJECTION_NAMES)
     unknown = sorted(set(chosen) - set(factories))
     if unknown:

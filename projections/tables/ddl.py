@@ -23,6 +23,9 @@ RUNNER = (
     "CREATE TABLE IF NOT EXISTS outbox ("
     " id {serial}, topic TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,"
     " payload TEXT NOT NULL, created_at TEXT NOT NULL)",
+    # The outbox batch being published (`services.workers.outbox`): its claim number, the
+    # same as the Kafka transaction's progress offset, and the outbox ids it holds.
+    "CREATE TABLE IF NOT EXISTS outbox_claims (claim BIGINT PRIMARY KEY, ids TEXT NOT NULL)",
 )
 STATES = tuple(
     f"CREATE TABLE IF NOT EXISTS {name}_po_state (po_number TEXT PRIMARY KEY, state TEXT NOT NULL)"
@@ -56,6 +59,20 @@ ALERTS = (
     "CREATE TABLE IF NOT EXISTS alerts_cursor (id INTEGER PRIMARY KEY,"
     " applied_seq BIGINT NOT NULL, clock TEXT)",
     "INSERT INTO alerts_cursor (id, applied_seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+    # The alert-state checkpoint (`projections.tables.checkpoint`): the projection's rows as
+    # they stood at (position, seq); the watermarks before `seq` are pruned behind it.
+    "CREATE TABLE IF NOT EXISTS alerts_checkpoint (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL,"
+    " position BIGINT NOT NULL, clock TEXT, version INTEGER NOT NULL, policy INTEGER,"
+    " taken_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS alerts_checkpoint_states"
+    " (po_number TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS alerts_checkpoint_alerts (alert_id TEXT PRIMARY KEY,"
+    " po_number TEXT NOT NULL, revision INTEGER NOT NULL, recipient TEXT, kind TEXT NOT NULL,"
+    " severity TEXT NOT NULL, supplier_id TEXT, due_at TEXT, raised_at TEXT NOT NULL,"
+    " resolved_at TEXT, escalation_level INTEGER NOT NULL, episode INTEGER NOT NULL,"
+    " alert TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS alerts_checkpoint_due"
+    " (po_number TEXT PRIMARY KEY, next_check TEXT NOT NULL)",
 )
 # The ingest watermark (docs/contract.md §5; `projections.tables.watermarks`).
 WATERMARKS = (

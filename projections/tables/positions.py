@@ -112,6 +112,28 @@ def sent(tx: Tx, ids: list[int]) -> None:
     tx.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
 
+def claim(tx: Tx, number: int, ids: list[int]) -> None:
+    """Note that outbox batch `number` (the publisher's claim) holds these records, before
+    they are published in one Kafka transaction; a claim not published is replaced."""
+    tx.execute("DELETE FROM outbox_claims WHERE claim >= ?", (number,))
+    tx.execute("INSERT INTO outbox_claims (claim, ids) VALUES (?, ?)", (number, json.dumps(ids)))
+
+
+def settle(tx: Tx, published: int) -> int:
+    """Settle the claims after a publisher (re)started or published: the records of every
+    claim at or below `published` (the last claim the broker committed) are removed from
+    the outbox; claims above it were never published, so their records stay queued.
+    Returns how many records were removed."""
+    removed = 0
+    for row in tx.all("SELECT claim, ids FROM outbox_claims ORDER BY claim"):
+        if int(row["claim"]) <= published:
+            ids = [int(i) for i in json.loads(row["ids"])]
+            sent(tx, ids)
+            removed += len(ids)
+    tx.execute("DELETE FROM outbox_claims")
+    return removed
+
+
 def queued_count(tx: Tx) -> int:
     """How many records wait in the outbox."""
     row = tx.one("SELECT COUNT(*) AS n FROM outbox")

@@ -31,8 +31,12 @@ class StatusProjection(PoStateProjection):
 
     def changed_batch(self, tx: Tx, changes: list[Change], ctx: Context) -> None:
         pos = [c.after.po_number for c in changes]
-        # Lock the rows first: the alerts projection flips `overdue` in place, and reading
-        # the alerts only after holding the rows means neither side overwrites the other.
+        # The alerts projection's lock first, then the rows: the alerts projection flips
+        # `overdue` in place, holding its lock, in the order its watermarks judge the POs;
+        # taking its lock before any row means the two never wait on each other's rows (a
+        # deadlock on PostgreSQL). Reading the alerts only after holding the rows means
+        # neither side overwrites the other.
+        alerts.lock(tx)
         status.lock(tx, pos)
         overdue = alerts.overdue_pos(tx, pos)
         views = []

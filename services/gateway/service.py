@@ -6,8 +6,11 @@ translates every document (`translate`, pure), publishes the events and the dead
 and parks the documents that answer a `po.sent` not recorded yet (`gateway_pending`), and
 only then acknowledges the batch (commits the offsets). A crash before that re-reads the
 batch: the same events again (ids come from control numbers, so ingest records them
-once), the same parked rows (keyed by offset). FastStream's own ack policy is not relied
-on: NACK_ON_ERROR seeks back on any error, so nothing is committed past an unprocessed
+once), the same parked rows (keyed by offset), and no dead letter again: those of a batch
+go out once (`services.deadletters`). A parked document dead-lettered when its correlation
+window ends is at least once (a crash between publishing and settling its row sends it
+again, with the same headers). FastStream's own ack policy is not relied on:
+NACK_ON_ERROR seeks back on any error, so nothing is committed past an unprocessed
 document.
 
 The events of a document that do correlate are published at once; when some of its
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -33,6 +36,7 @@ from projections.tables import pending
 from projections.tables.pending import Pending
 from schemas.topics import Topic
 from services import metrics
+from services.deadletters import DeadLetters
 from services.gateway.lookup import SentLookup
 from services.gateway.partners import Partners
 from services.gateway.statements import DocumentError
@@ -48,6 +52,7 @@ from services.heartbeat import work_level
 from services.kafka import (
     INFRASTRUCTURE_ERRORS,
     MAX_TOPIC_MESSAGE_BYTES,
+    broker_security,
     ensure_topics,
     faststream_logger,
     fit_dead_letter,
@@ -109,8 +114,10 @@ class Gateway:
         self.db = db
         self.partners = partners
         self.source = settings.topic(Topic.DOCUMENTS)
+        self.dead_letters = DeadLetters(settings, settings.gateway_group)
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
+            security=broker_security(settings),
             max_request_size=MAX_TOPIC_MESSAGE_BYTES + 64 * 1024,
             enable_idempotence=True,
             logger=faststream_logger("potrack.gateway.faststream"),
@@ -130,8 +137,10 @@ class Gateway:
         await asyncio.to_thread(self.db.ensure_tables)
         try:
             await with_broker_retry("start the gateway", self.broker.start)
+            await self.dead_letters.start()
         except BaseException:  # Stopped while the broker is away, or cancelled
             await self.broker.stop()
+            await self.dead_letters.stop()
             raise
         log.info("gateway started", topic=self.source, partners=len(self.partners))
         claims = DocumentsWatermark(
@@ -141,6 +150,7 @@ class Gateway:
             await asyncio.gather(PendingRetry(self).run(stop), claims.run(stop))
         finally:
             await self.broker.stop()
+            await self.dead_letters.stop()
             log.info("gateway stopped")
 
     async def _handle(self, msg: KafkaMessage) -> None:
@@ -175,6 +185,7 @@ class Gateway:
         outcome = Outcome()
         futures: Published = []
         parked: list[Pending] = []
+        dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
         for record, result in zip(records, translated, strict=True):
             incoming = incoming_of(record)
             if isinstance(result, Translation):
@@ -194,11 +205,19 @@ class Gateway:
                         notes=list(result.reading.notes),
                     )
             else:
-                outcome.dead += 1
-                futures.append(await self._dead_letter(record, str(result)))
+                dead.append((record, str(result)))
         if parked:
             await asyncio.to_thread(self._park, parked)
             outcome.parked = len(parked)
+        if dead:
+            # Once (`services.deadletters`): FastStream does not say when partitions move,
+            # so how far they were published is read for every batch that has some.
+            await self.dead_letters.refresh(
+                sorted({TopicPartition(r.topic, r.partition) for r, _ in dead})
+            )
+            for record, reason in await self.dead_letters.publish(dead):
+                outcome.dead += 1
+                self._count_dead_letter((record.topic, record.partition, record.offset), reason)
         await asyncio.gather(*futures)
         return outcome
 
@@ -262,6 +281,18 @@ class Gateway:
             "potrack-source-partition": str(where[1]),
             "potrack-source-offset": str(where[2]),
         }
+        self._count_dead_letter(where, reason)
+        future: asyncio.Future[Any] = await self.broker.publish(
+            value,
+            self.settings.topic(Topic.DEADLETTER),
+            key=key,
+            headers=headers,
+            no_confirm=True,
+        )
+        return future
+
+    @staticmethod
+    def _count_dead_letter(where: tuple[str | None, int | None, int | None], reason: str) -> None:
         metrics.DEAD_LETTERS.inc()
         metrics.DOCUMENTS.labels(format="-", outcome="dead_letter").inc()
         log.warning(
@@ -271,14 +302,6 @@ class Gateway:
             offset=where[2],
             reason=reason,
         )
-        future: asyncio.Future[Any] = await self.broker.publish(
-            value,
-            self.settings.topic(Topic.DEADLETTER),
-            key=key,
-            headers=headers,
-            no_confirm=True,
-        )
-        return future
 
     def _parked(self, record: ConsumerRecord[Any, Any], incoming: Incoming, reason: str) -> Pending:
         arrived = datetime.fromtimestamp(record.timestamp / 1000, UTC)

@@ -5,10 +5,14 @@ store recorded on every partition assignment, and one store transaction across e
 partition of a poll; FastStream's subscriber hides both (it commits per message).
 
 Per poll batch: decode every record, publish the undecodable ones to the dead-letter
-topic (and wait for the broker), then record the accepted facts AND the next offset of
-every partition in one store transaction. On assignment the consumer seeks to the
-stored offsets, so a crash anywhere replays at most the uncommitted batch, which the
-store then recognises as duplicates of nothing (it was never written).
+topic, then record the accepted facts AND the next offset of every partition in one store
+transaction. On assignment the consumer seeks to the stored offsets, so a crash anywhere
+replays at most the uncommitted batch, which the store then recognises as duplicates of
+nothing (it was never written).
+
+Dead letters are published once (`services.deadletters`: one Kafka transaction with the
+offsets past them, for the group `<POTRACK_CONSUMER_GROUP>.deadletters`); a batch read
+again after a crash or a rebalance skips the records whose dead letters are on the topic.
 
 Every clock period (POTRACK_ALERT_CLOCK_SECONDS) ingest also records the ingest watermark
 (docs/contract.md §5, `services.ingest.watermark`): the moment up to which it holds every
@@ -22,19 +26,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from projections.tables import Database, ddl, watermarks
 from schemas.topics import INBOUND_TOPICS, Topic
 from services import metrics
+from services.deadletters import DeadLetters
 from services.heartbeat import work_level
 from services.ingest.batch import fresh, split
 from services.ingest.watermark import CatchUp
-from services.kafka import ensure_topics, fit_dead_letter, producer, with_broker_retry
+from services.kafka import admin, consumer, ensure_topics, start_client, with_broker_retry
 from services.logging import get_logger
 from services.retry import with_retry
 from services.runtime import Stopped
@@ -56,7 +63,10 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc,un
         self.ingest = ingest
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self.ingest.catch_up.forget(revoked)
+        # The batch in hand is finished first: its dead-letter transaction must not commit
+        # after the next owner of a partition read how far dead letters were published.
+        async with self.ingest.busy:
+            self.ingest.catch_up.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         with contextlib.suppress(Stopped):  # stopping: the loop ends, nothing is read
@@ -81,9 +91,14 @@ class Ingest:
         self.watermark: watermarks.Watermark | None = None
         self.group = settings.consumer_group
         self.topics = [settings.topic(t) for t in INBOUND_TOPICS]
-        self.deadletter_topic = settings.topic(Topic.DEADLETTER)
+        self.dead_letters = DeadLetters(settings, self.group)
+        self.busy = asyncio.Lock()  # held while a batch is processed
         self.documents_topic = settings.topic(Topic.DOCUMENTS)
         self.admin: AIOKafkaAdminClient | None = None
+        # A consumer of no topic, in no group: asks for po.documents.v1's offsets. The group
+        # consumer is not subscribed to it, so each such question made it refresh its
+        # metadata, which held the poll loop up to a second per clock period.
+        self.offsets: AIOKafkaConsumer | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.recorded = 0
         # The next offset this process expects per partition (sought or recorded): records
@@ -93,6 +108,9 @@ class Ingest:
 
     async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
         assert self.consumer is not None
+        # Before any seek: a batch of these partitions may be handed out while this runs,
+        # and its dead letters must wait for how far they were published to be read.
+        self.dead_letters.forget(partitions)
         unrecorded = []
         for tp in partitions:
             position = await self._store_call(
@@ -131,23 +149,36 @@ class Ingest:
         broker or the store is away it retries (`services.retry`) until they answer or the
         process stops (`services.runtime.Stopped`, after closing what it started)."""
         await with_broker_retry("create topics", lambda: ensure_topics(self.settings))
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+        self.consumer = consumer(
+            self.settings,
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_records=self.settings.batch_max_records,
+            # Partition k of every inbound topic to one process: the records of one PO (keyed
+            # by PO number) then stay in one process, and two processes never race to
+            # append to its stream (a conflict and a re-read each time).
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
-        dead_producer = producer(self.settings)
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        self.admin = admin(self.settings)
+        self.offsets = consumer(self.settings, enable_auto_commit=False)
         try:
-            await with_broker_retry("start consumer", self.consumer.start)
-            await with_broker_retry("start admin client", self.admin.start)
-            await with_broker_retry("start producer", dead_producer.start)
+            consumer_, admin_ = self.consumer, self.admin
+            await with_broker_retry(
+                "start consumer", lambda: start_client(self.settings, consumer_)
+            )
+            await with_broker_retry(
+                "start admin client", lambda: start_client(self.settings, admin_)
+            )
+            offsets_ = self.offsets
+            await with_broker_retry(
+                "start offsets client", lambda: start_client(self.settings, offsets_)
+            )
+            await self.dead_letters.start()
         except BaseException:  # Stopped while the broker is away, or cancelled
-            await self._stop_clients(dead_producer)
+            await self._stop_clients()
             raise
         log.info(
             "ingest started",
@@ -169,25 +200,26 @@ class Ingest:
                     max_records=self.settings.batch_max_records,
                 )
                 if records:
-                    await self._process(records, dead_producer)
+                    async with self.busy:
+                        await self._process(records)
                 await self._record_watermark()
         finally:
-            await self._stop_clients(dead_producer)
+            await self._stop_clients()
             if own_db and isinstance(self.db, ViewDB):
                 self.db.close()
             log.info("ingest stopped", recorded=self.recorded)
 
-    async def _stop_clients(self, dead_producer: AIOKafkaProducer) -> None:
+    async def _stop_clients(self) -> None:
         """Stop the consumer, the dead-letter producer and the admin client (each safe to
         stop when it never started)."""
         assert self.consumer is not None and self.admin is not None
         await self.consumer.stop()
-        await dead_producer.stop()
+        await self.dead_letters.stop()
         await self.admin.close()
+        if self.offsets is not None:
+            await self.offsets.stop()
 
-    async def _process(
-        self, records: dict[TopicPartition, list[ConsumerRecord]], dead_producer: AIOKafkaProducer
-    ) -> None:
+    async def _process(self, records: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         assert self.consumer is not None
         started = time.perf_counter()
         handed = sum(len(items) for items in records.values())
@@ -197,7 +229,21 @@ class Ingest:
         if not records:
             return
         batch = split(records, self.clock())
-        await self._dead_letter(batch.dead, dead_producer)
+        try:
+            published = await self.dead_letters.publish(batch.dead)
+        except KafkaError as exc:
+            log.warning("dead letters not published, reading the batch again", error=str(exc))
+            await self.seek_to_stored(list(records))
+            return
+        for record, reason in published:
+            metrics.DEAD_LETTERS.inc()
+            log.warning(
+                "dead letter",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=reason,
+            )
         try:
             result = await self._store_call(
                 self.store.record, batch.facts, batch.positions, self.group
@@ -297,8 +343,9 @@ class Ingest:
         ]
         if not tps:
             return None
-        ends = await self.consumer.end_offsets(tps)
-        first = await self.consumer.beginning_offsets(tps)
+        assert self.offsets is not None
+        ends = await self.offsets.end_offsets(tps)
+        first = await self.offsets.beginning_offsets(tps)
         holding = [tp.partition for tp in tps if ends[tp] > first[tp]]
         if any(p not in claims for p in holding):
             return False
@@ -315,33 +362,3 @@ class Ingest:
         assert self.db is not None
         with self.db.transaction() as tx:
             return watermarks.record(tx, caught_up, every, self.store.max_notification_id)
-
-    async def _dead_letter(
-        self, dead: list[tuple[ConsumerRecord, str]], dead_producer: AIOKafkaProducer
-    ) -> None:
-        futures = []
-        for record, reason in dead:
-            value, omitted = fit_dead_letter(record.value)
-            headers = [
-                *list(record.headers or ()),
-                ("potrack-error", reason.encode()),
-                ("potrack-source-topic", record.topic.encode()),
-                ("potrack-source-partition", str(record.partition).encode()),
-                ("potrack-source-offset", str(record.offset).encode()),
-                *omitted,
-            ]
-            futures.append(
-                await dead_producer.send(
-                    self.deadletter_topic, value=value, key=record.key, headers=headers
-                )
-            )
-            metrics.DEAD_LETTERS.inc()
-            log.warning(
-                "dead letter",
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                reason=reason,
-            )
-        if futures:
-            await asyncio.gather(*futures)

@@ -85,7 +85,11 @@ async def produce(bootstrap: str, records: list[Record]) -> None:
 async def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60) -> list[Any]:
     """Read `expected` records from the start of a topic (fails on timeout)."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        isolation_level="read_committed",  # the outbox publishes in Kafka transactions
     )
     await consumer.start()
     found: list[Any] = []
@@ -112,6 +116,7 @@ def potrack_env(bootstrap: str, store_url: str, prefix: str, **extra: str) -> di
         "POTRACK_CONSUMER_GROUP": f"{prefix}ingest",
         "POTRACK_GATEWAY_GROUP": f"{prefix}gateway",
         "POTRACK_NOTIFY_GROUP": f"{prefix}notify",
+        "POTRACK_OUTBOX_TRANSACTIONAL_ID": f"{prefix}outbox",
         "POTRACK_LOG_FORMAT": "json",
         **extra,
     }
