@@ -17,6 +17,14 @@ from schemas.recorded import Fact
 
 Progress = Callable[[int, int], None]
 
+# Notifications a rebuild applies per transaction. A rebuild keeps each PO's state in
+# memory for a whole batch and folds, renders and writes it once per batch, so the larger
+# the batch the fewer times a PO's state is parsed, rendered and written (BENCHMARKS.md,
+# issue 12). The bound keeps memory bounded (the batch's facts and its POs' states: the
+# status rebuild peaked at 225 MB against 165 MB with batches of 2,000) and a crash
+# mid-rebuild loses at most one batch: its rows and the position move commit together.
+REBUILD_BATCH = 20_000
+
 
 class NotificationLog(Protocol):
     """The event store's global, gap-free order of accepted facts (eventsourcing's
@@ -102,12 +110,19 @@ class Runner:
     """
 
     def __init__(
-        self, projection: Projection, log: NotificationLog, db: Database, batch: int = 2000
+        self,
+        projection: Projection,
+        log: NotificationLog,
+        db: Database,
+        batch: int = 2000,
+        rebuild_batch: int = REBUILD_BATCH,
     ) -> None:
         self.projection = projection
         self.log = log
         self.db = db
         self.batch = batch
+        # A rebuild's batches: never smaller than a live one (see REBUILD_BATCH).
+        self.rebuild_batch = max(batch, rebuild_batch)
         self.upgraded: tuple[int, int] | None = None  # (from, to) when rebuilt on start
         self.policy_changed = False  # rebuilt on start because the SLA policy changed
         with db.transaction() as tx:
@@ -140,9 +155,12 @@ class Runner:
         with self.db.read() as tx:
             return positions.position(tx, self.name)
 
-    def step(self, *, publish: bool = True, replaying: bool = False) -> Step:
-        """Apply the next batch; raises ConcurrentProjectionError when another worker
-        moved the position (or began a rebuild) meanwhile (nothing is written then).
+    def step(
+        self, *, publish: bool = True, replaying: bool = False, limit: int | None = None
+    ) -> Step:
+        """Apply the next batch of at most `limit` notifications (`batch` when None);
+        raises ConcurrentProjectionError when another worker moved the position (or began
+        a rebuild) meanwhile (nothing is written then).
 
         Below the position a rebuild began at (`positions.replay_until`) the batch is a
         replay: it ends there, publishes only if the projection `publishes_on_replay` (and
@@ -157,7 +175,8 @@ class Runner:
                 reload()
         self._known = old
         quiet = until is not None and old < until
-        limit = min(self.batch, until - old) if quiet and until is not None else self.batch
+        size = limit or self.batch
+        limit = min(size, until - old) if quiet and until is not None else size
         facts = self.log.facts_after(old, limit)
         head = self.log.max_notification_id()
         if not facts:
@@ -182,21 +201,29 @@ class Runner:
         return Step(len(facts), new, max(head, new), time.perf_counter() - started)
 
     def reset(self) -> None:
-        """Forget everything derived: the next steps rebuild from the first notification,
-        as a replay up to where the rows stood (or where an unfinished rebuild began)."""
+        """Forget everything derived: the next steps rebuild from the first notification
+        (or from the projection's checkpoint: a projection with `restore(tx) -> position`
+        puts back rows it saved under these rules, and the rebuild resumes after that
+        position), as a replay up to where the rows stood (or where an unfinished rebuild
+        began)."""
         with self.db.transaction() as tx:
             until = max(
                 positions.position(tx, self.name), positions.replay_until(tx, self.name) or 0
             )
             self.projection.reset(tx)
             positions.forget(tx, self.name)
+            restore = getattr(self.projection, "restore", None)
+            start = int(restore(tx)) if restore is not None else 0
+            if start:
+                positions.move(tx, self.name, 0, start)
             if until:
                 positions.mark_replay(tx, self.name, until)
-        self._known = 0
+        self._known = start
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Reset, then apply every notification again; returns the events this runner
-        applied (running workers of the projection may apply some of the batches).
+        """Reset, then apply every notification again in batches of `rebuild_batch`;
+        returns the events this runner applied (running workers of the projection may
+        apply some of the batches).
 
         Status and commitments records are not published again up to where the rows
         stood (the earlier run published the same content); what comes after is published
@@ -206,7 +233,7 @@ class Runner:
         applied = 0
         while True:
             try:
-                step = self.step()
+                step = self.step(limit=self.rebuild_batch)
             except ConcurrentProjectionError:  # a worker applied that batch: go on after it
                 continue
             applied += step.applied

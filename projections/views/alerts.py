@@ -12,7 +12,7 @@ from projections.fold import PoState, evolve
 from projections.overdue import is_overdue
 from projections.runner import Context
 from projections.sla import SlaPolicy
-from projections.tables import Tx, alerts, states, status, watermarks
+from projections.tables import Tx, alerts, checkpoint, states, status, watermarks
 from projections.tables.watermarks import Watermark
 from projections.views.base import PoStateProjection
 from schemas.recorded import Fact
@@ -28,6 +28,7 @@ class _Pass:  # one transaction's work: the last watermark applied, the PO state
     ctx: Context
     applied_seq: int
     now: datetime | None
+    position: int  # the last notification applied once the pass ends
     states: dict[str, PoState] = field(default_factory=dict)
     folded: set[str] = field(default_factory=set)  # POs whose state changed (to save)
     dirty: set[str] = field(default_factory=set)  # POs with facts since the last watermark
@@ -44,6 +45,12 @@ class AlertsProjection(PoStateProjection):
     deadline it meets itself, and a rebuild meets the same watermarks at the same positions:
     it finds the same alerts, and the publication ledger keeps it from sending any again.
     Between watermarks facts cost a fold each; judging costs one pass per PO per watermark.
+
+    Every `checkpoint_every` watermarks judged it copies its rows as a checkpoint and
+    prunes the watermarks before it (`projections.tables.checkpoint`); a rebuild under the
+    same rules and policy starts from the checkpoint (`restore`), so it meets the same
+    watermarks at the same positions as the live run did after it. 0: no checkpoints, the
+    watermark log is kept whole.
     """
 
     name = "alerts"
@@ -54,8 +61,9 @@ class AlertsProjection(PoStateProjection):
     # The publication ledger, not the runner, decides what a rebuild sends: nothing sent before.
     publishes_on_replay = True
 
-    def __init__(self, sla: SlaPolicy) -> None:
+    def __init__(self, sla: SlaPolicy, checkpoint_every: int = 0) -> None:
         self.sla = sla
+        self.checkpoint_every = checkpoint_every
         self.policy = sla.fingerprint()  # rows made under another policy are rebuilt
         self._superseded: bool | None = None  # alerts set aside at a reset: None, not looked
 
@@ -71,18 +79,32 @@ class AlertsProjection(PoStateProjection):
         alerts.reset(tx)
         self._superseded = True
 
-    def _begin(self, tx: Tx, ctx: Context) -> _Pass:
+    def restore(self, tx: Tx) -> int:
+        """After `reset`, for a rebuild: put back the checkpoint's rows if it was taken under
+        these rules and this policy; the notification position to resume after (0: from
+        the first event)."""
+        mark = checkpoint.restore(tx, self.version, self.policy)
+        return mark.position if mark is not None else 0
+
+    def _begin(self, tx: Tx, ctx: Context, position: int) -> _Pass:
         alerts.lock(tx)
         applied_seq, now = alerts.cursor(tx)
-        return _Pass(tx, ctx, applied_seq, now)
+        return _Pass(tx, ctx, applied_seq, now, position)
 
     def _end(self, run: _Pass) -> None:
         states.save(run.tx, self.name, [run.states[po] for po in sorted(run.folded)])
         alerts.set_pending(run.tx, sorted(run.dirty))  # judged at the next watermark
         alerts.set_cursor(run.tx, run.applied_seq, run.now)
+        if self.checkpoint_every and run.position:
+            last = checkpoint.latest(run.tx)
+            if run.applied_seq - (last.seq if last else 0) >= self.checkpoint_every:
+                mark = checkpoint.Checkpoint(
+                    run.applied_seq, run.position, run.now, self.version, self.policy
+                )
+                checkpoint.take(run.tx, mark, keep=0)
 
     def apply(self, tx: Tx, facts: Sequence[tuple[int, Fact]], ctx: Context) -> None:
-        run = self._begin(tx, ctx)
+        run = self._begin(tx, ctx, facts[-1][0] if facts else 0)
         marks = watermarks.after(tx, run.applied_seq, facts[-1][0]) if facts else []
         self._load(run, {fact.subject for _, fact in facts})
         next_mark = 0
@@ -102,7 +124,7 @@ class AlertsProjection(PoStateProjection):
     def advance(self, tx: Tx, position: int, ctx: Context) -> int:
         """Judge the watermarks recorded at or below projection `position` not judged yet
         (the caller holds `alerts.lock` since it read `position`); how many there were."""
-        run = self._begin(tx, ctx)
+        run = self._begin(tx, ctx, position)
         marks = watermarks.after(tx, run.applied_seq, position)
         for mark in marks:
             self._judge(run, mark)
