@@ -9,6 +9,7 @@ what an event stores bumps its `class_version` and adds an `upcast_vN_vM` static
 payloads (tests/data/stored) and the stored-model fingerprint test make sure of it.
 """
 
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -22,6 +23,7 @@ from schemas.recorded import Fact
 PO_NAMESPACE = uuid5(NAMESPACE_URL, "urn:potrack:po")
 
 
+@lru_cache(maxsize=100_000)  # asked several times per PO and batch (cache, absent, save)
 def po_id(po_number: str) -> UUID:
     """The aggregate id of a PO number (stable, so any process finds the same stream)."""
     return uuid5(PO_NAMESPACE, po_number)

@@ -18,11 +18,13 @@ from eventsourcing.persistence import (
     Mapper,
     Notification,
     ProcessRecorder,
+    StoredEvent,
     Tracking,
     Transcoder,
 )
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
+from psycopg.sql import SQL, Identifier
 
 from schemas.recorded import Fact
 from services.retry import call_with_retry
@@ -50,7 +52,44 @@ class SQLiteBatchRecorder(_MultiTracking, SQLiteProcessRecorder):
 class PostgresBatchRecorder(_MultiTracking, PostgresProcessRecorder):  # type: ignore[misc]
     """On PostgreSQL, processes that start at the same moment race to create the schema
     (`CREATE OR REPLACE FUNCTION` fails with "tuple concurrently updated", `CREATE TYPE`
-    with a unique violation): creation is serialized by an advisory lock and retried."""
+    with a unique violation): creation is serialized by an advisory lock and retried.
+
+    Stored events are inserted from four arrays in binary format (`_insert_stored_events`)
+    instead of eventsourcing's one array of its composite type, which psycopg writes as
+    text, escaping every byte of every state with a regular expression: that was a fifth
+    of ingest's time in the store. Same table, same lock, same RETURNING, same order."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._insert_arrays = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(self.datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # As PostgresApplicationRecorder does (the table lock keeps insert order equal to
+        # commit order, `NOTIFY` wakes listeners), then the insert from arrays. unnest of
+        # several arrays yields their elements in order: notification ids follow
+        # `stored_events`, as eventsourcing's `_fetch_ids_after_insert_events` expects.
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_arrays,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            prepare=True,
+        )
 
     def create_table(self) -> None:
         call_with_retry(
@@ -108,6 +147,7 @@ class EventStore:
             make_sqlite_dir(url)
         self.app = PotrackApplication(env=env)
         self.recorder: ProcessRecorder = self.app.recorder  # type: ignore[assignment]
+        self.mapper: UpcastingMapper = self.app.mapper  # type: ignore[assignment]
         self._recent: OrderedDict[int, Fact] = OrderedDict()
 
     def close(self) -> None:
@@ -222,7 +262,7 @@ class EventStore:
         so each is decoded once rather than once per projection."""
         fact = self._recent.get(notification.id)
         if fact is None:
-            fact = self.app.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined]
+            fact = self.mapper.fact_of(notification)
             self._recent[notification.id] = fact
             if len(self._recent) > RECENT_FACTS:
                 self._recent.popitem(last=False)

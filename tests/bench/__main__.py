@@ -5,14 +5,24 @@ import gc
 import os
 import platform
 import tempfile
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import api, gateway, ingest, notify, projections
-from tests.bench.infra import fresh_database, fresh_sqlite, kafka_bootstrap, postgres_server
+from projections.runner import REBUILD_BATCH
+from services.logging import configure
+from tests.bench import api, gateway, ingest, notify, projections, scaling
+from tests.bench.infra import (
+    delete_topics,
+    fresh_database,
+    fresh_sqlite,
+    kafka_bootstrap,
+    postgres_server,
+)
 
-EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
+# 20,000 keeps `make bench` to about five minutes on the 2-core machine (issue 12).
+EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 NAIVE_LIMIT = int(os.environ.get("BENCH_NAIVE_EVENTS", "3000"))
 LATENCY_RATE = float(os.environ.get("BENCH_LATENCY_RATE", "500"))
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "30"))
@@ -29,8 +39,18 @@ def show(lines: list[str]) -> None:
 
 
 async def main() -> None:
+    configure("WARNING")  # the tables on stdout; warnings only, on stderr
     print(f"# potrack benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}\n")
     bootstrap = kafka_bootstrap()
+    prefixes: list[str] = []  # of every topic the benchmarks create: deleted at the end
+    try:
+        await benchmarks(bootstrap, prefixes)
+    finally:
+        deleted = await delete_topics(bootstrap, prefixes)
+        print(f"(deleted the {len(deleted)} topics the benchmarks made)")
+
+
+async def benchmarks(bootstrap: str, prefixes: list[str]) -> None:
     with postgres_server() as pg_server, tempfile.TemporaryDirectory() as tmp:
         engines: dict[str, Callable[[], str]] = {
             "SQLite": lambda: fresh_sqlite(Path(tmp)),
@@ -38,6 +58,7 @@ async def main() -> None:
         }
         events, distinct = ingest.workload(EVENTS)
         prefix = await ingest.load_topics(bootstrap, events)
+        prefixes.append(prefix)
         total = len(events)
         del events  # the measured consumers should not pay for the benchmark's own heap
         gc.collect()
@@ -53,10 +74,12 @@ async def main() -> None:
                 f"| {engine} | {real:,.0f} | {naive:,.0f} | {raw:,.0f} "
                 f"| {real / naive:.1f}x | {real / raw:.2f} |"
             )
-            select, decoded = projections.in_fresh_process("raw_read_rate", url)  # type: ignore[misc]
+            reads: list[float] = projections.in_fresh_process("raw_read_rate", url)  # type: ignore[assignment]
+            select, decoded = reads
             rebuilt = float(projections.in_fresh_process("status_rebuild_rate", url))  # type: ignore[arg-type]
             rebuild_rows.append(
-                f"| {engine} | {rebuilt:,.0f} | {select:,.0f} | {decoded:,.0f} | {rebuilt / select:.2f} |"
+                f"| {engine} | {rebuilt:,.0f} | {select:,.0f} | {decoded:,.0f} "
+                f"| {rebuilt / select:.2f} | {rebuilt / decoded:.2f} |"
             )
             backfilled = float(projections.in_fresh_process("alerts_rebuild_rate", url))  # type: ignore[arg-type]
             marks = projections.live_watermarks(url, every=40)
@@ -90,9 +113,13 @@ async def main() -> None:
             [
                 f"### Status view rebuild from the store ({distinct} events)",
                 "",
+                f"rebuild = `potrack replay status` (batches of {REBUILD_BATCH:,} "
+                "notifications, one transaction each); select = the notification log read in "
+                "batches of 2,000; decode = select + the facts decoded.",
+                "",
                 "| store | rebuild events/s | raw select events/s | select + decode events/s "
-                "| rebuild / select |",
-                "|---|---|---|---|---|",
+                "| rebuild / select | rebuild / decode |",
+                "|---|---|---|---|---|---|",
                 *rebuild_rows,
             ]
         )
@@ -125,9 +152,32 @@ async def main() -> None:
                 *finance_rows,
             ]
         )
+        one = await asyncio.to_thread(
+            scaling.ingest_processes, bootstrap, prefix, engines["PostgreSQL"](), distinct, 1
+        )
+        two = await asyncio.to_thread(
+            scaling.ingest_processes, bootstrap, prefix, engines["PostgreSQL"](), distinct, 2
+        )
+        show(
+            [
+                f"### Ingest processes on PostgreSQL: {distinct} events, one consumer group",
+                "",
+                "`potrack ingest` processes started together, rate from the first stored "
+                "event to the last (the store polled every 50 ms); conflicts = batches "
+                "read again because another process wrote one of their POs first.",
+                "",
+                "| processes | events/s | conflicts | / one process | / raw |",
+                "|---|---|---|---|---|",
+                f"| 1 | {one['rate']:,.0f} | {one['conflicts']:.0f} | 1.00 | {one['rate'] / raw:.2f} |",
+                f"| 2 | {two['rate']:,.0f} | {two['conflicts']:.0f} "
+                f"| {two['rate'] / one['rate']:.2f} | {two['rate'] / raw:.2f} |",
+            ]
+        )
         for engine, make_url in engines.items():
+            lat_prefix = f"lat{uuid.uuid4().hex[:8]}."
+            prefixes.append(lat_prefix)
             lat = await projections.end_to_end_latency(
-                bootstrap, make_url(), LATENCY_RATE, LATENCY_SECONDS
+                bootstrap, make_url(), LATENCY_RATE, LATENCY_SECONDS, prefix=lat_prefix
             )
             latency_rows.append(
                 f"| {engine} | {lat['offered']:.0f} | {lat['events']} "
@@ -142,7 +192,7 @@ async def main() -> None:
                 *latency_rows,
             ]
         )
-        await gateway_table(bootstrap, Path(tmp))
+        await gateway_table(bootstrap, Path(tmp), prefixes)
         rates = await asyncio.to_thread(notify.notify_rates, NOTIFICATIONS)
         show(
             [
@@ -174,10 +224,11 @@ async def main() -> None:
         )
 
 
-async def gateway_table(bootstrap: str, tmp: Path) -> None:
+async def gateway_table(bootstrap: str, tmp: Path, prefixes: list[str]) -> None:
     docs = gateway.documents(DOCUMENTS)
     url = gateway.views_with_sends(tmp, DOCUMENTS)
     prefix = await gateway.load(bootstrap, docs)
+    prefixes.append(prefix)
     raw = await gateway.raw_consume(bootstrap, prefix, DOCUMENTS)
     alone = gateway.translate_only(url, docs)
     real = await gateway.gateway_rate(bootstrap, prefix, url, DOCUMENTS)

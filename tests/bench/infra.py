@@ -11,6 +11,13 @@ import psycopg
 from psycopg import sql
 
 
+async def delete_topics(bootstrap: str, prefixes: list[str]) -> list[str]:
+    """Delete every topic named with one of `prefixes` (the benchmarks' own); their names."""
+    from tests.conftest import delete_topics_with_prefix
+
+    return await delete_topics_with_prefix(bootstrap, prefixes)
+
+
 def kafka_bootstrap() -> str:
     return os.environ.get("POTRACK_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 

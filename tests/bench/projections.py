@@ -103,10 +103,11 @@ def live_watermarks(store_url: str, every: int) -> int:
 
 
 async def end_to_end_latency(
-    bootstrap: str, store_url: str, rate: float, seconds: float
+    bootstrap: str, store_url: str, rate: float, seconds: float, prefix: str | None = None
 ) -> dict[str, float]:
-    """Offer `rate` events/s; measure produce -> po.status.v1 record reflecting the event."""
-    prefix = f"lat{uuid.uuid4().hex[:8]}."
+    """Offer `rate` events/s; measure produce -> po.status.v1 record reflecting the event.
+    Its topics are named with `prefix` (a new one when None)."""
+    prefix = prefix or f"lat{uuid.uuid4().hex[:8]}."
     settings = Settings(
         kafka_bootstrap_servers=bootstrap,
         store_url=store_url,
