@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 STRICT := services/ingest services/store services/workers/outbox.py services/retry.py \
   projections/runner.py projections/tables
 
-.PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt schemas bench run clean
+.PHONY: venv kafka-fetch kafka-up kafka-down kafka-status pg-check test lint fmt schemas bench chaos run clean
 
 venv: $(STAMP)
 
@@ -77,6 +77,13 @@ schemas: venv
 bench: venv pg-check kafka-up
 	POTRACK_TEST_KAFKA_BOOTSTRAP=$${POTRACK_TEST_KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)} \
 	  $(BIN)/python -m tests.bench
+
+# Potrack under faults (RELIABILITY.md): its own broker and PostgreSQL cluster, SIGKILLs, a
+# broker and a PostgreSQL restart, then end-to-end checks; about 10 minutes, exit 1 on a miss.
+# Smaller (about 4 minutes): CHAOS_EVENTS=2000 CHAOS_SECONDS=60 CHAOS_KILLS=6 make chaos.
+# Not part of `make test`.
+chaos: venv pg-check kafka-fetch
+	$(BIN)/python -m tests.chaos
 
 # The whole service in one process on the embedded SQLite store: a month of history is
 # back-filled first (so alerts and supplier figures have something to show), then live

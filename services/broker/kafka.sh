@@ -2,17 +2,20 @@
 # Local single-node Apache Kafka (KRaft broker+controller) assembled from Maven Central.
 # Usage: kafka.sh fetch|start|stop|ready|status   (every subcommand is idempotent)
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS (-Xms256m -Xmx1g),
-#      KAFKA_START_TIMEOUT seconds (90), PYTHON (the repo's .venv python).
+#      KAFKA_START_TIMEOUT seconds (90), PYTHON (the repo's .venv python),
+#      KAFKA_STATE_DIR (.cache/kafka): where this broker keeps its data, log, config and pid,
+#      so a second broker (make chaos) runs beside the first with its own; the jars stay shared.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE="$ROOT/.cache/kafka"
 LIBS="$CACHE/libs"
-DATA="$CACHE/data"
-LOG="$CACHE/kafka.log"
-PIDFILE="$CACHE/kafka.pid"
-CONF="$CACHE/server.properties"
+STATE=${KAFKA_STATE_DIR:-$CACHE}
+DATA="$STATE/data"
+LOG="$STATE/kafka.log"
+PIDFILE="$STATE/kafka.pid"
+CONF="$STATE/server.properties"
 PORT=${KAFKA_PORT:-9092}
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 HEAP=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
@@ -84,7 +87,7 @@ kjava() { java -Dlog4j2.configurationFile="$HERE/log4j2.properties" -cp "$LIBS/*
 
 format_once() {
   # The standalone format records the controller endpoint, so a port change needs new storage.
-  local stamp="$CACHE/format.stamp" want="$PORT $CONTROLLER_PORT"
+  local stamp="$STATE/format.stamp" want="$PORT $CONTROLLER_PORT"
   if [[ -f "$DATA/meta.properties" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
     return 0
   fi
@@ -96,9 +99,9 @@ format_once() {
 }
 
 start() {
-  mkdir -p "$CACHE"
+  mkdir -p "$CACHE" "$STATE"
   # Concurrent test sessions may all call start: one launches, the others wait and reuse it.
-  exec 9>"$CACHE/start.lock"
+  exec 9>"$STATE/start.lock"
   flock 9
   if ready; then
     say "broker already answering on 127.0.0.1:$PORT"
@@ -114,7 +117,7 @@ start() {
     # shellcheck disable=SC2016,SC2086  # $$ expands in the child; HEAP holds several flags
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" java $HEAP -XX:+UseG1GC \
       -Djava.awt.headless=true -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
-      -Dkafka.logs.dir="$CACHE" -cp "$LIBS/*" kafka.Kafka "$CONF" </dev/null >>"$LOG" 2>&1 9>&- &
+      -Dkafka.logs.dir="$STATE" -cp "$LIBS/*" kafka.Kafka "$CONF" </dev/null >>"$LOG" 2>&1 9>&- &
   fi
   local waited=0
   until ready; do

@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -159,7 +160,10 @@ class Ingest:
             # Partition k of every inbound topic to one process: the records of one PO (keyed
             # by PO number) then stay in one process, and two processes never race to
             # append to its stream (a conflict and a re-read each time).
-            partition_assignment_strategy=(RangePartitionAssignor,),
+            # Round-robin (aiokafka's default) second: a group with processes of an earlier
+            # release, which know only it, still forms (a rolling upgrade); once all of
+            # them know range, the group uses range.
+            partition_assignment_strategy=(RangePartitionAssignor, RoundRobinPartitionAssignor),
         )
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
         self.admin = admin(self.settings)
