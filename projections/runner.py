@@ -124,6 +124,7 @@ class Runner:
         # A rebuild's batches: never smaller than a live one (see REBUILD_BATCH).
         self.rebuild_batch = max(batch, rebuild_batch)
         self.upgraded: tuple[int, int] | None = None  # (from, to) when rebuilt on start
+        self.restored = 0  # the position the last `reset` resumed from (a checkpoint)
         self.policy_changed = False  # rebuilt on start because the SLA policy changed
         with db.transaction() as tx:
             ddl.create_all(tx, db.postgres)
@@ -154,6 +155,11 @@ class Runner:
     def position(self) -> int:
         with self.db.read() as tx:
             return positions.position(tx, self.name)
+
+    def moved_by_another(self) -> bool:
+        """Whether another process moved the position since this runner last saw it (a
+        batch that failed here was then applied there)."""
+        return self.position() != self._known
 
     def step(
         self, *, publish: bool = True, replaying: bool = False, limit: int | None = None
@@ -218,7 +224,7 @@ class Runner:
                 positions.move(tx, self.name, 0, start)
             if until:
                 positions.mark_replay(tx, self.name, until)
-        self._known = start
+        self._known = self.restored = start
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Reset, then apply every notification again in batches of `rebuild_batch`;

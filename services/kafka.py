@@ -160,7 +160,13 @@ async def access_problem(settings: Settings, timeout: float = 5.0) -> str:
                 sasl_plain_username=options.get("sasl_plain_username"),
                 sasl_plain_password=options.get("sasl_plain_password"),
             )
-        except (SaslAuthenticationFailed, IllegalSaslStateError):
+        except IllegalSaslStateError:
+            return (
+                f"{where} does not take SASL on this listener: check "
+                f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL and the port in "
+                f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"
+            )
+        except SaslAuthenticationFailed:
             return (
                 f"{where} refused the SASL credentials of user "
                 f"{settings.kafka_sasl_username!r} ({settings.kafka_sasl_mechanism}): check "
@@ -175,16 +181,41 @@ async def access_problem(settings: Settings, timeout: float = 5.0) -> str:
                 f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"
             )
         except ssl.SSLError as exc:
-            if "ALERT" not in (exc.reason or ""):
-                continue
-            return (  # the broker ended the handshake: most often, no client certificate
-                f"{where} refused the TLS handshake ({exc.reason}): check "
-                f"{ENV_PREFIX}KAFKA_SSL_CERTFILE and {ENV_PREFIX}KAFKA_SSL_KEYFILE"
-            )
+            if "ALERT" in (exc.reason or ""):
+                return (  # the broker ended the handshake: most often, no client certificate
+                    f"{where} refused the TLS handshake ({exc.reason}): check "
+                    f"{ENV_PREFIX}KAFKA_SSL_CERTFILE and {ENV_PREFIX}KAFKA_SSL_KEYFILE"
+                )
+            if await _answers_plaintext(host, port, timeout):
+                return _no_tls(where)
+            continue
         except (OSError, KafkaError, TimeoutError):
+            if "SSL" in settings.kafka_security_protocol and await _answers_plaintext(
+                host, port, timeout
+            ):
+                return _no_tls(where)
             continue
         conn.close()
     return ""
+
+
+async def _answers_plaintext(host: str, port: int, timeout: float) -> bool:
+    """Whether a Kafka listener without TLS or SASL answers at host:port (what a TLS
+    handshake that broke off meets most often: the wrong protocol for the port)."""
+    try:
+        conn = await create_conn(host, port, request_timeout_ms=int(timeout * 1000))
+    except (OSError, KafkaError, TimeoutError):
+        return False
+    conn.close()
+    return True
+
+
+def _no_tls(where: str) -> str:
+    return (
+        f"{where} answers without TLS on this port: check "
+        f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL and the port in "
+        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"
+    )
 
 
 class TopicsNotReady(KafkaError):  # type: ignore[misc,unused-ignore]  # aiokafka is untyped

@@ -22,6 +22,7 @@ from services.store.urls import normalize_store_url, redact
 
 DEFAULT_STORE_URL = "sqlite:///.potrack/potrack.sqlite"
 ENV_PREFIX = "POTRACK_"
+NAME_PATTERN = r"^[A-Za-z0-9._-]+$"  # Kafka ids potrack names (a transactional id)
 TOPIC_PREFIX = re.compile(r"^[A-Za-z0-9._-]*$")  # Kafka's legal topic name characters
 # host[:port]: a name or IPv4 address, or an IPv6 address in brackets.
 SERVER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]]+)(?::(\d{1,5}))?$")
@@ -228,6 +229,9 @@ class Settings(BaseSettings):
     consumer_group: str = Field("potrack-ingest", description="Kafka consumer group of ingest.")
     outbox_transactional_id: str = Field(
         "potrack-outbox",
+        min_length=1,
+        max_length=200,
+        pattern=NAME_PATTERN,
         description="Kafka transactional id of the outbox publisher (after "
         "POTRACK_TOPIC_PREFIX), also the consumer group that holds how far it published: one "
         "publisher at a time per id (a new one fences the last); each potrack deployment "
@@ -463,6 +467,9 @@ def allowed(name: str) -> str:
         args = [a for a in get_args(kind) if a is not type(None)] or [kind]
         base = args[0]
         what = {int: "an integer", float: "a number"}.get(base, "a text")
+        pattern = next((r.pattern for r in field.metadata if hasattr(r, "pattern")), None)
+        if pattern == NAME_PATTERN:
+            what = "a name of letters, digits, '.', '_' and '-'"
         low: object = None
         high: object = None
         above = False

@@ -156,11 +156,10 @@ def _rebuild_all(s: Settings, store: EventStore, names: list[str] | None) -> Non
             seconds = time.perf_counter() - started
             total = runner.position()
             rate = total / seconds if seconds > 0 else 0.0
-            shared = (
-                f"; {total - applied} of them applied by a running worker"
-                if total > applied
-                else ""
-            )
+            restored = runner.restored
+            shared = f"; {restored} from its checkpoint" if restored else ""
+            if total > applied + restored:
+                shared += f"; {total - applied - restored} of them applied by a running worker"
             out.print(
                 f"{runner.name}: {total} events in {seconds:.2f} s ({rate:,.0f} events/s{shared})",
                 highlight=False,

@@ -30,7 +30,6 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -160,10 +159,12 @@ class Ingest:
             # Partition k of every inbound topic to one process: the records of one PO (keyed
             # by PO number) then stay in one process, and two processes never race to
             # append to its stream (a conflict and a re-read each time).
-            # Round-robin (aiokafka's default) second: a group with processes of an earlier
-            # release, which know only it, still forms (a rolling upgrade); once all of
-            # them know range, the group uses range.
-            partition_assignment_strategy=(RangePartitionAssignor, RoundRobinPartitionAssignor),
+            # Range alone: listing round-robin (aiokafka's default) second, for a rolling
+            # upgrade, made the group rebalance every few seconds without end after a
+            # SIGKILL in `make chaos`. An upgrade from a release before this one stops every
+            # ingest process first (a new one meeting an old one exits with
+            # InconsistentGroupProtocolError).
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
         self.admin = admin(self.settings)

@@ -2,6 +2,9 @@
 
 import asyncio
 import logging
+import sqlite3
+
+import psycopg
 
 from projections.runner import ConcurrentProjectionError, Runner
 from services import metrics
@@ -11,6 +14,7 @@ from services.retry import backoff
 from services.runtime import idle
 
 log = get_logger(__name__)
+UNIQUE_VIOLATIONS = (psycopg.errors.UniqueViolation, sqlite3.IntegrityError)
 
 
 async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_seconds: float) -> None:
@@ -35,17 +39,18 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
                 step = await asyncio.to_thread(runner.step)
             except ConcurrentProjectionError as exc:
                 # Expected while another process shares the projection (a second worker,
-                # `potrack replay`): each batch is applied by one of them. Said once a spell.
-                level = logging.DEBUG if runner.name in sharing else logging.INFO
-                sharing.add(runner.name)
-                log.log(
-                    level,
-                    "projection shared with another process: its batches are skipped here",
-                    projection=runner.name,
-                    error=str(exc),
-                )
+                # `potrack replay`): each batch is applied by one of them.
+                _shared(runner.name, sharing, exc)
                 continue
             except Exception as exc:
+                # Two processes applied the same batch at once: the one that committed first
+                # won, the other's insert of the same row failed before its position check
+                # (the audit projection's rows). Sharing too, when the position moved.
+                if isinstance(exc, UNIQUE_VIOLATIONS) and await asyncio.to_thread(
+                    runner.moved_by_another
+                ):
+                    _shared(runner.name, sharing, exc)
+                    continue
                 failures += 1
                 log.error("projection step failed", projection=runner.name, error=str(exc))
                 await idle(stop, backoff(failures))
@@ -69,3 +74,15 @@ async def run_projections(runners: list[Runner], stop: asyncio.Event, poll_secon
         if not busy:
             await idle(stop, poll_seconds)
     log.info("projections stopped", positions={r.name: r.position() for r in runners})
+
+
+def _shared(name: str, sharing: set[str], exc: Exception) -> None:
+    """Say once a spell (INFO, then DEBUG) that another process applies `name`'s batches."""
+    level = logging.DEBUG if name in sharing else logging.INFO
+    sharing.add(name)
+    log.log(
+        level,
+        "projection shared with another process: its batches are skipped here",
+        projection=name,
+        error=str(exc),
+    )

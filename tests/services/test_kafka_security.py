@@ -258,3 +258,39 @@ def test_an_empty_setting_is_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     assert settings.kafka_security_protocol == "PLAINTEXT"
     assert settings.kafka_sasl_username is None and settings.kafka_ssl_cafile is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"kafka_security_protocol": "SSL"}, "answers without TLS on this port"),
+        (
+            {
+                "kafka_security_protocol": "SASL_SSL",
+                "kafka_sasl_mechanism": "PLAIN",
+                "kafka_sasl_username": "potrack",
+                "kafka_sasl_password": "s3cret-pw",
+            },
+            "answers without TLS on this port",
+        ),
+        (
+            {
+                "kafka_security_protocol": "SASL_PLAINTEXT",
+                "kafka_sasl_mechanism": "SCRAM-SHA-512",
+                "kafka_sasl_username": "potrack",
+                "kafka_sasl_password": "s3cret-pw",
+            },
+            "does not take SASL on this listener",
+        ),
+    ],
+    ids=["tls", "sasl-tls", "sasl"],
+)
+async def test_the_wrong_protocol_for_a_plaintext_listener_says_so_in_one_line(
+    kafka_bootstrap: str, settings: dict[str, str], says: str
+) -> None:
+    from services.kafka import access_problem
+
+    line = await access_problem(Settings(kafka_bootstrap_servers=kafka_bootstrap, **settings))
+
+    assert says in line and "POTRACK_KAFKA_SECURITY_PROTOCOL" in line
+    assert "s3cret-pw" not in line

@@ -80,6 +80,7 @@ def test_watermarks_are_pruned_behind_the_checkpoint_and_a_rebuild_resumes_from_
     applied = rebuilt.rebuild()
 
     assert 0 < applied == store.max_notification_id() - mark.position  # resumed after it
+    assert rebuilt.restored == mark.position
     assert alert_rows(db) == live
     assert published_alerts(db) == sent_live  # the ledger had every transition
     db.close()

@@ -62,6 +62,16 @@ def one_error(text: str) -> str:
         ),
         ("POTRACK_BATCH_MAX_RECORDS", "0", "POTRACK_BATCH_MAX_RECORDS='0': expected an integer of"),
         (
+            "POTRACK_OUTBOX_TRANSACTIONAL_ID",
+            "a b",
+            "POTRACK_OUTBOX_TRANSACTIONAL_ID='a b': expected a name of letters, digits",
+        ),
+        (
+            "POTRACK_ALERT_CHECKPOINT_WATERMARKS",
+            "-1",
+            "POTRACK_ALERT_CHECKPOINT_WATERMARKS='-1': expected an integer from 0",
+        ),
+        (
             "POTRACK_ALERT_CLOCK_SECONDS",
             "-2",
             "POTRACK_ALERT_CLOCK_SECONDS='-2': expected a number",
